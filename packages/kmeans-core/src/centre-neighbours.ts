@@ -1,0 +1,146 @@
+import type { FloatArray } from './nearest.js';
+
+/**
+ * Nearest-centre search that starts from a guess (Phillips' "sort-means"): for every centre g
+ * the other centres are kept sorted by their distance to g, and a centre c can only be closer
+ * to x than g if |g − c| < |x − g| + best, so the scan stops early. With a good guess (the
+ * previous label, or a neighbouring pixel's) it examines a handful of centres instead of k.
+ */
+export class CentreNeighbours {
+  /** Distance (not squared) to the nearest centre found by the last search. */
+  distance = 0;
+  /** A lower bound on the distance to every other centre, from the last search. */
+  secondBound = Infinity;
+  private readonly order: Uint16Array;
+  private readonly gaps: Float64Array;
+  private centres: Float64Array;
+  private bucket = 1;
+  private distances: Float64Array;
+  private readonly nearestGaps: Float64Array;
+  private readonly sorted: Uint8Array;
+  private readonly keys: Float64Array;
+
+  constructor(
+    private readonly k: number,
+    private readonly dimension: number,
+  ) {
+    this.order = new Uint16Array(k * (k - 1));
+    this.gaps = new Float64Array(k * (k - 1));
+    this.centres = new Float64Array(k * dimension);
+    this.distances = new Float64Array(k * k);
+    this.nearestGaps = new Float64Array(k);
+    this.sorted = new Uint8Array(k);
+    this.keys = new Float64Array(Math.max(0, k - 1));
+  }
+
+  /** Recomputes the sorted neighbour lists for new centre positions. O(k² log k). */
+  update(centres: Float64Array): void {
+    const { k, dimension } = this;
+    this.centres = centres;
+    const distances = this.distances;
+    let largest = 0;
+    for (let g = 0; g < k; g++) {
+      for (let c = g + 1; c < k; c++) {
+        let sum = 0;
+        for (let j = 0; j < dimension; j++) {
+          const d = centres[g * dimension + j]! - centres[c * dimension + j]!;
+          sum += d * d;
+        }
+        const distance = Math.sqrt(sum);
+        distances[g * k + c] = distance;
+        distances[c * k + g] = distance;
+        if (distance > largest) largest = distance;
+      }
+    }
+    this.bucket = largest > 0 ? largest / 2 ** 24 : 1;
+    this.distances = distances;
+    this.sorted.fill(0);
+    for (let g = 0; g < k; g++) {
+      let nearest = Infinity;
+      for (let c = 0; c < k; c++) if (c !== g && distances[g * k + c]! < nearest) nearest = distances[g * k + c]!;
+      this.nearestGaps[g] = nearest;
+    }
+  }
+
+  /**
+   * Sorts one centre's neighbours, on first use after update(): late iterations search from few
+   * centres. A native sort of keys that pack a bucketed distance with the centre index is far
+   * faster than a comparator; search() stops one bucket late so ties in a bucket are never skipped.
+   */
+  private sortRow(g: number): void {
+    const { k, order, gaps, distances, keys } = this;
+    let written = 0;
+    for (let c = 0; c < k; c++) {
+      if (c !== g) keys[written++] = Math.floor(distances[g * k + c]! / this.bucket) * 65536 + c;
+    }
+    keys.sort();
+    const base = g * (k - 1);
+    for (let i = 0; i < k - 1; i++) {
+      const c = keys[i]! % 65536;
+      order[base + i] = c;
+      gaps[base + i] = distances[g * k + c]!;
+    }
+    this.sorted[g] = 1;
+  }
+
+  /** Distance from centre `centre` to its nearest other centre. */
+  nearestGap(centre: number): number {
+    return this.nearestGaps[centre]!;
+  }
+
+  /** Index of the centre nearest to point `point`, starting from centre `guess`. */
+  search(points: FloatArray, point: number, guess: number): number {
+    const { k, dimension, order, gaps } = this;
+    const offset = point * dimension;
+    const guessDistance = Math.sqrt(this.squared(points, offset, guess * dimension));
+    // Closer than half the gap to the guess's nearest neighbour: no centre can be closer.
+    const nearestGap = this.nearestGaps[guess]!;
+    if (2 * guessDistance < nearestGap) {
+      this.distance = guessDistance;
+      this.secondBound = nearestGap - guessDistance;
+      return guess;
+    }
+    if (this.sorted[guess] === 0) this.sortRow(guess);
+    let best = guess;
+    let bestDistance = guessDistance;
+    let second = Infinity;
+    let stop = Infinity;
+    const base = guess * (k - 1);
+    for (let j = 0; j < k - 1; j++) {
+      const gap = gaps[base + j]!;
+      if (gap >= guessDistance + bestDistance + this.bucket) {
+        stop = gap;
+        break;
+      }
+      const c = order[base + j]!;
+      const d = Math.sqrt(this.squared(points, offset, c * dimension));
+      if (d < bestDistance || (d === bestDistance && c < best)) {
+        second = bestDistance;
+        bestDistance = d;
+        best = c;
+      } else if (d < second) {
+        second = d;
+      }
+    }
+    this.distance = bestDistance;
+    // Centres not examined lie at least (gap − bucket − |x − g|) from x.
+    this.secondBound = Math.min(second, stop - this.bucket - guessDistance);
+    return best;
+  }
+
+  private squared(points: FloatArray, offset: number, centreOffset: number): number {
+    const centres = this.centres;
+    if (this.dimension === 3) {
+      const dx = points[offset]! - centres[centreOffset]!;
+      const dy = points[offset + 1]! - centres[centreOffset + 1]!;
+      const dz = points[offset + 2]! - centres[centreOffset + 2]!;
+      return dx * dx + dy * dy + dz * dz;
+    }
+    let sum = 0;
+    for (let j = 0; j < this.dimension; j++) {
+      const d = points[offset + j]! - centres[centreOffset + j]!;
+      sum += d * d;
+    }
+    return sum;
+  }
+}

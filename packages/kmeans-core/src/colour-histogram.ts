@@ -1,0 +1,146 @@
+/**
+ * The unique colours of an image with their pixel counts, and for every pixel the index of its
+ * unique colour. k-means runs on the (usually far fewer) weighted unique colours; mapping the
+ * image back is then one table look-up per pixel.
+ */
+export interface ColourHistogram {
+  readonly size: number;
+  readonly red: Uint8Array;
+  readonly green: Uint8Array;
+  readonly blue: Uint8Array;
+  /** Alpha of each unique colour, or null for images without an alpha channel. */
+  readonly alpha: Uint8Array | null;
+  readonly weights: Float64Array;
+  /** Unique-colour index of each pixel. */
+  readonly pixelToUnique: Uint32Array;
+}
+
+/**
+ * Counts unique colours with an open-addressing hash table keyed by the packed colour. For
+ * RGBA, every fully transparent pixel counts as the one colour (0, 0, 0, 0).
+ */
+export function buildHistogram(data: Uint8Array | Uint8ClampedArray, channels: 3 | 4): ColourHistogram {
+  const pixels = data.length / channels;
+  if (channels === 3 && pixels >= DIRECT_TABLE_PIXELS) return buildRgbHistogramDirect(data, pixels);
+  const pixelToUnique = new Uint32Array(pixels);
+  let capacity = 1 << 12;
+  let mask = capacity - 1;
+  let keys = new Uint32Array(capacity);
+  let slots = new Int32Array(capacity); // unique index + 1; 0 = empty
+  let packed = new Uint32Array(capacity >> 1);
+  let counts = new Float64Array(capacity >> 1);
+  let size = 0;
+  let lastKey = -1;
+  let lastIndex = 0;
+
+  for (let p = 0, o = 0; p < pixels; p++, o += channels) {
+    let key: number;
+    if (channels === 3) {
+      key = (data[o]! << 16) | (data[o + 1]! << 8) | data[o + 2]!;
+    } else {
+      const a = data[o + 3]!;
+      key = a === 0 ? 0 : ((data[o]! << 24) | (data[o + 1]! << 16) | (data[o + 2]! << 8) | a) >>> 0;
+    }
+    if (key === lastKey) {
+      counts[lastIndex]!++;
+      pixelToUnique[p] = lastIndex;
+      continue;
+    }
+    let h = Math.imul(key, 0x9e3779b1) >>> 0;
+    let index: number;
+    for (;;) {
+      h &= mask;
+      const slot = slots[h]!;
+      if (slot === 0) {
+        index = size++;
+        slots[h] = size;
+        keys[h] = key;
+        packed[index] = key;
+        counts[index] = 0;
+        break;
+      }
+      if (keys[h] === key) {
+        index = slot - 1;
+        break;
+      }
+      h++;
+    }
+    counts[index]!++;
+    pixelToUnique[p] = index;
+    lastKey = key;
+    lastIndex = index;
+
+    if (size * 2 >= capacity) {
+      capacity <<= 1;
+      mask = capacity - 1;
+      keys = new Uint32Array(capacity);
+      slots = new Int32Array(capacity);
+      for (let u = 0; u < size; u++) {
+        const k = packed[u]!;
+        let g = Math.imul(k, 0x9e3779b1) >>> 0;
+        for (;;) {
+          g &= mask;
+          if (slots[g] === 0) break;
+          g++;
+        }
+        slots[g] = u + 1;
+        keys[g] = k;
+      }
+      packed = grow(packed, capacity >> 1);
+      counts = grow(counts, capacity >> 1);
+    }
+  }
+
+  const red = new Uint8Array(size);
+  const green = new Uint8Array(size);
+  const blue = new Uint8Array(size);
+  const alpha = channels === 4 ? new Uint8Array(size) : null;
+  for (let u = 0; u < size; u++) {
+    const key = packed[u]!;
+    if (alpha) {
+      red[u] = key >>> 24;
+      green[u] = (key >>> 16) & 255;
+      blue[u] = (key >>> 8) & 255;
+      alpha[u] = key & 255;
+    } else {
+      red[u] = key >>> 16;
+      green[u] = (key >>> 8) & 255;
+      blue[u] = key & 255;
+    }
+  }
+  return { size, red, green, blue, alpha, weights: counts.slice(0, size), pixelToUnique };
+}
+
+function grow<T extends Uint32Array | Float64Array>(array: T, length: number): T {
+  const bigger = new (array.constructor as new (n: number) => T)(length);
+  bigger.set(array);
+  return bigger;
+}
+
+/** From this many pixels on, an RGB histogram indexes a 2^24-entry table (64 MB) directly. */
+const DIRECT_TABLE_PIXELS = 1 << 21;
+
+function buildRgbHistogramDirect(data: Uint8Array | Uint8ClampedArray, pixels: number): ColourHistogram {
+  const table = new Int32Array(1 << 24); // unique index + 1; 0 = unseen
+  const pixelToUnique = new Uint32Array(pixels);
+  let size = 0;
+  for (let p = 0, o = 0; p < pixels; p++, o += 3) {
+    const key = (data[o]! << 16) | (data[o + 1]! << 8) | data[o + 2]!;
+    let slot = table[key]!;
+    if (slot === 0) slot = table[key] = ++size;
+    pixelToUnique[p] = slot - 1;
+  }
+  const red = new Uint8Array(size);
+  const green = new Uint8Array(size);
+  const blue = new Uint8Array(size);
+  const weights = new Float64Array(size);
+  for (let key = 0; key < 1 << 24; key++) {
+    const slot = table[key]!;
+    if (slot === 0) continue;
+    red[slot - 1] = key >>> 16;
+    green[slot - 1] = (key >>> 8) & 255;
+    blue[slot - 1] = key & 255;
+  }
+  for (let p = 0; p < pixels; p++) weights[pixelToUnique[p]!]!++;
+  return { size, red, green, blue, alpha: null, weights, pixelToUnique };
+}

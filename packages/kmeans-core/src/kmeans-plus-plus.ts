@@ -1,0 +1,80 @@
+import { type FloatArray, squaredDistance } from './nearest.js';
+import type { Random } from './random.js';
+
+/**
+ * Greedy weighted k-means++ (Arthur & Vassilvitskii; the greedy variant scikit-learn uses):
+ * each new centre is the best of `2 + ln k` candidates drawn with probability proportional to
+ * weight × squared distance to the nearest chosen centre. Returns `k` centres, flat.
+ */
+export function kmeansPlusPlus(
+  points: FloatArray,
+  weights: Float64Array,
+  dimension: number,
+  k: number,
+  random: Random,
+): Float64Array {
+  const n = weights.length;
+  const centres = new Float64Array(k * dimension);
+  const closest = new Float64Array(n);
+  const candidateDistances = new Float64Array(n);
+  const bestDistances = new Float64Array(n);
+  const trials = 2 + Math.floor(Math.log(k));
+
+  const first = drawProportional(weights, null, random);
+  copyPoint(points, first, centres, 0, dimension);
+  let potential = 0;
+  for (let i = 0; i < n; i++) {
+    const d = squaredDistance(points, i * dimension, centres, 0, dimension);
+    closest[i] = d;
+    potential += weights[i]! * d;
+  }
+
+  for (let c = 1; c < k; c++) {
+    let bestCandidate = -1;
+    let bestPotential = Infinity;
+    for (let t = 0; t < trials; t++) {
+      const candidate = potential > 0 ? drawProportional(weights, closest, random) : random.below(n);
+      const offset = candidate * dimension;
+      let candidatePotential = 0;
+      for (let i = 0; i < n; i++) {
+        const d = Math.min(closest[i]!, squaredDistance(points, i * dimension, points, offset, dimension));
+        candidateDistances[i] = d;
+        candidatePotential += weights[i]! * d;
+      }
+      if (candidatePotential < bestPotential) {
+        bestPotential = candidatePotential;
+        bestCandidate = candidate;
+        bestDistances.set(candidateDistances);
+      }
+    }
+    copyPoint(points, bestCandidate, centres, c * dimension, dimension);
+    closest.set(bestDistances);
+    potential = bestPotential;
+  }
+  return centres;
+}
+
+/** Index drawn with probability ∝ weights[i] × (factor ? factor[i] : 1). */
+function drawProportional(weights: Float64Array, factor: Float64Array | null, random: Random): number {
+  const n = weights.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += weights[i]! * (factor ? factor[i]! : 1);
+  let target = random.next() * total;
+  for (let i = 0; i < n; i++) {
+    target -= weights[i]! * (factor ? factor[i]! : 1);
+    if (target < 0) return i;
+  }
+  // Rounding left a sliver of mass: take the last point with any weight.
+  for (let i = n - 1; i >= 0; i--) if (weights[i]! * (factor ? factor[i]! : 1) > 0) return i;
+  return n - 1;
+}
+
+export function copyPoint(
+  source: FloatArray,
+  index: number,
+  target: Float64Array,
+  targetOffset: number,
+  dimension: number,
+): void {
+  for (let j = 0; j < dimension; j++) target[targetOffset + j] = source[index * dimension + j]!;
+}

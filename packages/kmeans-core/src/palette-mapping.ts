@@ -1,0 +1,45 @@
+import { CentreNeighbours } from './centre-neighbours.js';
+
+/**
+ * Maps every point to its exact nearest palette entry (in the working space, against the
+ * rounded palette that will really be written), searching outward from the k-means label.
+ */
+export function mapToNearest(
+  points: Float64Array,
+  dimension: number,
+  paletteCentres: Float64Array,
+  k: number,
+  guesses: Uint32Array,
+): Uint32Array {
+  const n = points.length / dimension;
+  const labels = new Uint32Array(n);
+  const neighbours = new CentreNeighbours(k, dimension);
+  neighbours.update(paletteCentres);
+  for (let i = 0; i < n; i++) labels[i] = neighbours.search(points, i, guesses[i]!);
+  return labels;
+}
+
+export interface CompactPalette {
+  /** New index of each old palette entry, or -1 for entries no colour uses. */
+  readonly remap: Int32Array;
+  readonly size: number;
+}
+
+/**
+ * Keeps only entries some pixel uses, ordered so that translucent entries come first (a PNG
+ * tRNS chunk then stays short) and then by pixel count, most used first; ties keep k-means order.
+ */
+export function compactPalette(labels: Uint32Array, weights: Float64Array, k: number, alphaOf: (entry: number) => number): CompactPalette {
+  const usage = new Float64Array(k);
+  for (let i = 0; i < labels.length; i++) usage[labels[i]!]! += weights[i]!;
+  const used: number[] = [];
+  for (let c = 0; c < k; c++) if (usage[c]! > 0) used.push(c);
+  used.sort((a, b) => {
+    const opaqueA = alphaOf(a) === 255 ? 1 : 0;
+    const opaqueB = alphaOf(b) === 255 ? 1 : 0;
+    return opaqueA - opaqueB || usage[b]! - usage[a]! || a - b;
+  });
+  const remap = new Int32Array(k).fill(-1);
+  used.forEach((entry, position) => (remap[entry] = position));
+  return { remap, size: used.length };
+}

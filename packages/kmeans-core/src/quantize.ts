@@ -1,0 +1,256 @@
+import { buildHistogram, type ColourHistogram } from './colour-histogram.js';
+import { fromWorkingSpace, toWorkingSpace } from './colour-space.js';
+import { floydSteinberg } from './dither.js';
+import { binColours } from './colour-bins.js';
+import { kmeans } from './kmeans.js';
+import { lloyd } from './lloyd.js';
+import { compactPalette, mapToNearest } from './palette-mapping.js';
+import { measureQuality, psnrFromMse, type Quality } from './quality.js';
+import { type QuantizeImage, type QuantizeOptions, resolveQuantizeInput, type ResolvedQuantizeOptions } from './quantize-options.js';
+
+export interface QuantizeStats extends Quality {
+  /** Distinct colours in the input (fully transparent pixels count as one). */
+  readonly uniqueColours: number;
+  readonly miniBatchSteps: number;
+  readonly lloydIterations: number;
+  /** miniBatchSteps + lloydIterations. */
+  readonly iterations: number;
+  readonly converged: boolean;
+}
+
+export interface QuantizeResult {
+  /** Entries actually used, 3 bytes (sRGB) each, translucent entries first, then most used first. */
+  readonly palette: Uint8Array;
+  /** Alpha of each entry, or null when every entry is opaque. */
+  readonly paletteAlpha: Uint8Array | null;
+  /** Palette index of every pixel. */
+  readonly indices: Uint8Array;
+  readonly options: ResolvedQuantizeOptions;
+  readonly stats: QuantizeStats;
+}
+
+/**
+ * Reduces an image to at most `k` colours with weighted mini-batch k-means over its unique
+ * colours, refined by exact Lloyd passes, then maps every pixel to its exact nearest entry.
+ * Fully transparent pixels (RGBA, alpha 0) keep transparency through one reserved entry;
+ * partially transparent colours are clustered with alpha as a fourth component.
+ */
+export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): QuantizeResult {
+  const resolved = resolveQuantizeInput(image, options);
+  const histogram = buildHistogram(image.data, image.channels);
+  const alpha = histogram.alpha && hasTranslucency(histogram.alpha) ? histogram.alpha : null;
+  const dimension = alpha ? 4 : 3;
+  const transparent = alpha ? findTransparent(histogram, alpha) : -1;
+  const clusterK = transparent >= 0 ? resolved.k - 1 : resolved.k;
+
+  // Unique colours that take part in clustering: all but the fully transparent one.
+  const members = histogram.size - (transparent >= 0 ? 1 : 0);
+  const memberOf = new Uint32Array(members);
+  for (let u = 0, m = 0; u < histogram.size; u++) if (u !== transparent) memberOf[m++] = u;
+  const pick = (source: Uint8Array): Uint8Array => (transparent >= 0 ? Uint8Array.from(memberOf, (u) => source[u]!) : source);
+  const red = pick(histogram.red);
+  const green = pick(histogram.green);
+  const blue = pick(histogram.blue);
+  const memberAlpha = alpha ? pick(alpha) : null;
+  const weights = transparent >= 0 ? Float64Array.from(memberOf, (u) => histogram.weights[u]!) : histogram.weights;
+
+  const points = new Float64Array(members * dimension);
+  toWorkingSpace(resolved.colorSpace, red, green, blue, memberAlpha, points);
+
+  let palette8: Uint8Array;
+  let guesses: Uint32Array;
+  let miniBatchSteps = 0;
+  let lloydIterations = 0;
+  let converged = true;
+  const entries = Math.min(clusterK, members);
+  if (members <= clusterK) {
+    // Few enough colours to keep them all: exact, no clustering.
+    palette8 = new Uint8Array(members * dimension);
+    for (let m = 0; m < members; m++) {
+      palette8.set([red[m]!, green[m]!, blue[m]!], m * dimension);
+      if (memberAlpha) palette8[m * dimension + 3] = memberAlpha[m]!;
+    }
+    guesses = Uint32Array.from({ length: members }, (_, m) => m);
+  } else {
+    const clustered = clusterColours(points, weights, dimension, clusterK, red, green, blue, memberAlpha, resolved);
+    palette8 = new Uint8Array(clusterK * dimension);
+    fromWorkingSpace(resolved.colorSpace, clustered.centroids, dimension, palette8);
+    guesses = clustered.labels;
+    miniBatchSteps = clustered.miniBatchSteps;
+    lloydIterations = clustered.lloydIterations;
+    converged = clustered.converged;
+  }
+
+  // Match against the rounded palette that will really be written.
+  const paletteCentres = new Float64Array(entries * dimension);
+  toWorkingSpace(resolved.colorSpace, ...splitChannels(palette8, entries, dimension), paletteCentres);
+  const memberLabels = mapToNearest(points, dimension, paletteCentres, entries, guesses);
+
+  // Labels of every unique colour, the transparent one on an extra entry.
+  const totalEntries = entries + (transparent >= 0 ? 1 : 0);
+  const uniqueLabels = new Uint32Array(histogram.size);
+  for (let m = 0; m < members; m++) uniqueLabels[memberOf[m]!] = memberLabels[m]!;
+  if (transparent >= 0) uniqueLabels[transparent] = entries;
+  const alphaOf = (entry: number): number => (entry === entries ? 0 : alpha ? palette8[entry * dimension + 3]! : 255);
+  const { remap, size } = compactPalette(uniqueLabels, histogram.weights, totalEntries, alphaOf);
+
+  const palette = new Uint8Array(size * 3);
+  const paletteAlpha = alpha ? new Uint8Array(size) : null;
+  for (let entry = 0; entry < totalEntries; entry++) {
+    const target = remap[entry]!;
+    if (target < 0) continue;
+    if (entry < entries) palette.set(palette8.subarray(entry * dimension, entry * dimension + 3), target * 3);
+    if (paletteAlpha) paletteAlpha[target] = alphaOf(entry);
+  }
+  const finalLabels = Uint8Array.from(uniqueLabels, (label) => remap[label]!);
+  const pixelToUnique = histogram.pixelToUnique;
+  let indices: Uint8Array = new Uint8Array(pixelToUnique.length);
+  for (let p = 0; p < indices.length; p++) indices[p] = finalLabels[pixelToUnique[p]!]!;
+
+  let quality: Quality;
+  if (resolved.dither) {
+    indices = floydSteinberg(image.data, image.channels, image.width, image.height, palette, paletteAlpha, resolved.colorSpace, indices);
+    quality = measureQuality(image.data, image.channels, indices, palette);
+  } else {
+    quality = histogramQuality(histogram, finalLabels, palette, transparent, indices.length);
+  }
+
+  return {
+    palette,
+    paletteAlpha,
+    indices,
+    options: resolved,
+    stats: {
+      ...quality,
+      uniqueColours: histogram.size,
+      miniBatchSteps,
+      lloydIterations,
+      iterations: miniBatchSteps + lloydIterations,
+      converged,
+    },
+  };
+}
+
+/** Colours beyond this count are clustered coarse to fine: grid cells first, then every colour. */
+const BINNING_THRESHOLD = 16_384;
+/** Grid resolutions (bits per channel) of the coarse-to-fine levels; small palettes start finer. */
+function levelBits(k: number): readonly number[] {
+  return k <= 64 ? [6] : [5, 6];
+}
+/**
+ * Exact Lloyd passes on the finer grid, then on every colour, from the coarser centres. Small
+ * palettes are cheap to refine and gain most from it; large ones stop after a few passes.
+ */
+function refineIterations(k: number): readonly [number, number] {
+  return k <= 64 ? [30, 10] : [8, 2];
+}
+
+interface Clustering {
+  readonly centroids: Float64Array;
+  readonly labels: Uint32Array;
+  readonly miniBatchSteps: number;
+  readonly lloydIterations: number;
+  readonly converged: boolean;
+}
+
+/**
+ * Many colours (a large photo has hundreds of thousands) are clustered coarse to fine: k-means
+ * runs to convergence on 32-level grid cells, then a few exact Lloyd passes move the centres on
+ * 64-level cells and finally on every colour. Each level's labels seed the next one's search.
+ */
+function clusterColours(
+  points: Float64Array,
+  weights: Float64Array,
+  dimension: number,
+  k: number,
+  red: Uint8Array,
+  green: Uint8Array,
+  blue: Uint8Array,
+  alpha: Uint8Array | null,
+  options: ResolvedQuantizeOptions,
+): Clustering {
+  const settings = {
+    dimension,
+    k,
+    seed: options.seed,
+    batchSize: options.batchSize,
+    maxSteps: options.maxSteps,
+    lloydIterations: options.lloydIterations,
+    tolerance: options.tolerance,
+    restarts: options.restarts,
+  };
+  const n = weights.length;
+  if (n <= BINNING_THRESHOLD) return kmeans(points, { ...settings, weights });
+
+  const levels = levelBits(k).map((bits) => binColours(points, weights, dimension, red, green, blue, alpha, bits));
+  const start = levels.findIndex((level) => level.weights.length > k);
+  if (start < 0) return kmeans(points, { ...settings, weights });
+  const first = levels[start]!;
+  const coarse = kmeans(first.points, { ...settings, weights: first.weights });
+  const centroids = coarse.centroids;
+  let colourLabels = expand(first.cellOf, coarse.labels);
+  let lloydIterations = coarse.lloydIterations;
+  const refine = (target: Float64Array, targetWeights: Float64Array, guesses: Uint32Array, iterations: number): Uint32Array => {
+    const refined = lloyd(target, targetWeights, dimension, centroids, k, {
+      maxIterations: options.lloydIterations > 0 ? iterations : 0,
+      tolerance: options.tolerance,
+      guesses,
+    });
+    lloydIterations += refined.iterations;
+    return refined.labels;
+  };
+  for (const level of levels.slice(start + 1)) {
+    const cellLabels = refine(level.points, level.weights, guessCells(level, colourLabels), refineIterations(k)[0]);
+    colourLabels = expand(level.cellOf, cellLabels);
+  }
+  const labels = refine(points, weights, colourLabels, refineIterations(k)[1]);
+  return { centroids, labels, miniBatchSteps: coarse.miniBatchSteps, lloydIterations, converged: coarse.converged };
+}
+
+function expand(cellOf: Uint32Array, cellLabels: Uint32Array): Uint32Array {
+  return Uint32Array.from(cellOf, (cell) => cellLabels[cell]!);
+}
+
+/** Guess for each cell of a level: the label of its first member colour. */
+function guessCells(level: { readonly cellOf: Uint32Array; readonly weights: Float64Array }, colourGuesses: Uint32Array): Uint32Array {
+  const guesses = new Uint32Array(level.weights.length);
+  const seen = new Uint8Array(level.weights.length);
+  for (let i = 0; i < level.cellOf.length; i++) {
+    const cell = level.cellOf[i]!;
+    if (seen[cell] === 0) {
+      seen[cell] = 1;
+      guesses[cell] = colourGuesses[i]!;
+    }
+  }
+  return guesses;
+}
+
+function hasTranslucency(alpha: Uint8Array): boolean {
+  for (const a of alpha) if (a !== 255) return true;
+  return false;
+}
+
+function findTransparent(histogram: ColourHistogram, alpha: Uint8Array): number {
+  for (let u = 0; u < histogram.size; u++) if (alpha[u] === 0) return u;
+  return -1;
+}
+
+function splitChannels(palette8: Uint8Array, entries: number, dimension: number): [Uint8Array, Uint8Array, Uint8Array, Uint8Array | null] {
+  const channel = (c: number): Uint8Array => Uint8Array.from({ length: entries }, (_, e) => palette8[e * dimension + c]!);
+  return [channel(0), channel(1), channel(2), dimension === 4 ? channel(3) : null];
+}
+
+/** Same as measuring every pixel, summed once per unique colour. */
+function histogramQuality(histogram: ColourHistogram, labels: Uint8Array, palette: Uint8Array, transparent: number, pixels: number): Quality {
+  let sum = 0;
+  for (let u = 0; u < histogram.size; u++) {
+    if (u === transparent) continue;
+    const e = labels[u]! * 3;
+    const dr = histogram.red[u]! - palette[e]!;
+    const dg = histogram.green[u]! - palette[e + 1]!;
+    const db = histogram.blue[u]! - palette[e + 2]!;
+    sum += histogram.weights[u]! * (dr * dr + dg * dg + db * db);
+  }
+  const mse = sum / (3 * pixels);
+  return { mse, psnr: psnrFromMse(mse) };
+}
