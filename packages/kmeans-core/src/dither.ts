@@ -22,7 +22,9 @@ export function floydSteinberg(
   if (opaqueEntries.length === 0) return baseIndices;
   const k = opaqueEntries.length;
   const centres = new Float64Array(k * 3);
-  opaqueEntries.forEach((entry, i) => writePoint(space, palette[entry * 3]!, palette[entry * 3 + 1]!, palette[entry * 3 + 2]!, centres, i * 3));
+  opaqueEntries.forEach((entry, i) =>
+    writePoint(space, palette[entry * 3]!, palette[entry * 3 + 1]!, palette[entry * 3 + 2]!, centres, i * 3),
+  );
 
   const cache = new Int16Array(1 << 24).fill(-1);
   const point = new Float64Array(3);

@@ -26,6 +26,8 @@ export interface KmeansOptions {
   readonly maxSteps?: number | undefined;
   /** Mini-batch stops after this many steps without improving smoothed inertia. Default 10. */
   readonly maxNoImprovement?: number | undefined;
+  /** Share of each centre's mini-batch sample count forgotten per step, in [0, 1). Default 0.2. */
+  readonly forgetting?: number | undefined;
   /** Exact (Hamerly-accelerated) Lloyd iterations after the mini-batch phase. Default 0. */
   readonly lloydIterations?: number | undefined;
   /** Lloyd stops when an iteration improves inertia by less than this fraction. Default 1e-5. */
@@ -71,11 +73,22 @@ export function kmeans(points: FloatArray, options: KmeansOptions): KmeansResult
   const maxNoImprovement = integerInRange('maxNoImprovement', options.maxNoImprovement ?? 10, 1, 1e6);
   const lloydIterations = integerInRange('lloydIterations', options.lloydIterations ?? 0, 0, 1e6);
   const tolerance = numberInRange('tolerance', options.tolerance ?? 1e-5, 0, 1);
+  const forgetting = numberInRange('forgetting', options.forgetting ?? 0.2, 0, 0.99);
   const initSampleSize = integerInRange('initSampleSize', options.initSampleSize ?? Math.max(3 * batchSize, 3 * k), k, 1 << 24);
 
   const restarts = integerInRange('restarts', options.restarts ?? 1, 1, 1000);
   if (options.initialCentroids) readInitialCentroids(options.initialCentroids, k, dimension);
-  const settings: RunSettings = { dimension, k, batchSize, maxSteps, maxNoImprovement, lloydIterations, tolerance, initSampleSize };
+  const settings: RunSettings = {
+    dimension,
+    k,
+    batchSize,
+    maxSteps,
+    maxNoImprovement,
+    forgetting,
+    lloydIterations,
+    tolerance,
+    initSampleSize,
+  };
   let best: KmeansResult | null = null;
   for (let run = 0; run < restarts; run++) {
     // Restart r draws from its own stream: seed r of a splitmix sequence started at `seed`.
@@ -92,13 +105,21 @@ interface RunSettings {
   readonly batchSize: number;
   readonly maxSteps: number;
   readonly maxNoImprovement: number;
+  readonly forgetting: number;
   readonly lloydIterations: number;
   readonly tolerance: number;
   readonly initSampleSize: number;
 }
 
-function runOnce(points: FloatArray, weights: Float64Array, options: KmeansOptions, settings: RunSettings, random: Random): KmeansResult {
-  const { dimension, k, batchSize, maxSteps, maxNoImprovement, lloydIterations, tolerance, initSampleSize } = settings;
+function runOnce(
+  points: FloatArray,
+  weights: Float64Array,
+  options: KmeansOptions,
+  settings: RunSettings,
+  random: Random,
+): KmeansResult {
+  const { dimension, k, batchSize, maxSteps, maxNoImprovement, forgetting, lloydIterations, tolerance, initSampleSize } =
+    settings;
   const centroids = options.initialCentroids
     ? readInitialCentroids(options.initialCentroids, k, dimension)
     : initialise(points, weights, dimension, k, initSampleSize, random);
@@ -108,7 +129,15 @@ function runOnce(points: FloatArray, weights: Float64Array, options: KmeansOptio
   let converged = false;
   let miniBatchInertia = new Float64Array(0);
   if (maxSteps > 0) {
-    const outcome = miniBatchKmeans(points, weights, dimension, centroids, k, { batchSize, maxSteps, maxNoImprovement }, random);
+    const outcome = miniBatchKmeans(
+      points,
+      weights,
+      dimension,
+      centroids,
+      k,
+      { batchSize, maxSteps, maxNoImprovement, forgetting },
+      random,
+    );
     miniBatchSteps = outcome.steps;
     converged = outcome.stoppedEarly;
     miniBatchInertia = Float64Array.from(outcome.history, (mean) => mean * totalWeight);

@@ -13,13 +13,7 @@ export class Nearest {
   secondDistance = Infinity;
 }
 
-export function squaredDistance(
-  a: FloatArray,
-  aOffset: number,
-  b: FloatArray,
-  bOffset: number,
-  dimension: number,
-): number {
+export function squaredDistance(a: FloatArray, aOffset: number, b: FloatArray, bOffset: number, dimension: number): number {
   let sum = 0;
   for (let j = 0; j < dimension; j++) {
     const delta = a[aOffset + j]! - b[bOffset + j]!;

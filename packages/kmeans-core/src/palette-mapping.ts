@@ -29,7 +29,12 @@ export interface CompactPalette {
  * Keeps only entries some pixel uses, ordered so that translucent entries come first (a PNG
  * tRNS chunk then stays short) and then by pixel count, most used first; ties keep k-means order.
  */
-export function compactPalette(labels: Uint32Array, weights: Float64Array, k: number, alphaOf: (entry: number) => number): CompactPalette {
+export function compactPalette(
+  labels: Uint32Array,
+  weights: Float64Array,
+  k: number,
+  alphaOf: (entry: number) => number,
+): CompactPalette {
   const usage = new Float64Array(k);
   for (let i = 0; i < labels.length; i++) usage[labels[i]!]! += weights[i]!;
   const used: number[] = [];

@@ -60,10 +60,15 @@ export function resolveQuantizeInput(image: QuantizeImage, options: QuantizeOpti
   byteArray('image.data', image.data);
   const width = integerInRange('image.width', image.width, 1, 1 << 30);
   const height = integerInRange('image.height', image.height, 1, 1 << 30);
-  if (image.channels !== 3 && image.channels !== 4) throw new InvalidOptionError('image.channels', '3 (RGB) or 4 (RGBA)', image.channels);
+  if (image.channels !== 3 && image.channels !== 4)
+    throw new InvalidOptionError('image.channels', '3 (RGB) or 4 (RGBA)', image.channels);
   const expected = width * height * image.channels;
   if (image.data.length !== expected) {
-    throw new InvalidOptionError('image.data', `${expected} bytes (${width}×${height}×${image.channels})`, `${image.data.length} bytes`);
+    throw new InvalidOptionError(
+      'image.data',
+      `${expected} bytes (${width}×${height}×${image.channels})`,
+      `${image.data.length} bytes`,
+    );
   }
   const k = integerInRange('k', options.k ?? QUANTIZE_DEFAULTS.k, 2, 256);
   if (k > width * height) throw new InvalidOptionError('k', `at most the number of pixels (${width * height})`, k);

@@ -6,7 +6,12 @@ import { kmeans } from './kmeans.js';
 import { lloyd } from './lloyd.js';
 import { compactPalette, mapToNearest } from './palette-mapping.js';
 import { measureQuality, psnrFromMse, type Quality } from './quality.js';
-import { type QuantizeImage, type QuantizeOptions, resolveQuantizeInput, type ResolvedQuantizeOptions } from './quantize-options.js';
+import {
+  type QuantizeImage,
+  type QuantizeOptions,
+  resolveQuantizeInput,
+  type ResolvedQuantizeOptions,
+} from './quantize-options.js';
 
 export interface QuantizeStats extends Quality {
   /** Distinct colours in the input (fully transparent pixels count as one). */
@@ -109,7 +114,16 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
 
   let quality: Quality;
   if (resolved.dither) {
-    indices = floydSteinberg(image.data, image.channels, image.width, image.height, palette, paletteAlpha, resolved.colorSpace, indices);
+    indices = floydSteinberg(
+      image.data,
+      image.channels,
+      image.width,
+      image.height,
+      palette,
+      paletteAlpha,
+      resolved.colorSpace,
+      indices,
+    );
     quality = measureQuality(image.data, image.channels, indices, palette);
   } else {
     quality = histogramQuality(histogram, finalLabels, palette, transparent, indices.length);
@@ -212,7 +226,10 @@ function expand(cellOf: Uint32Array, cellLabels: Uint32Array): Uint32Array {
 }
 
 /** Guess for each cell of a level: the label of its first member colour. */
-function guessCells(level: { readonly cellOf: Uint32Array; readonly weights: Float64Array }, colourGuesses: Uint32Array): Uint32Array {
+function guessCells(
+  level: { readonly cellOf: Uint32Array; readonly weights: Float64Array },
+  colourGuesses: Uint32Array,
+): Uint32Array {
   const guesses = new Uint32Array(level.weights.length);
   const seen = new Uint8Array(level.weights.length);
   for (let i = 0; i < level.cellOf.length; i++) {
@@ -235,13 +252,23 @@ function findTransparent(histogram: ColourHistogram, alpha: Uint8Array): number 
   return -1;
 }
 
-function splitChannels(palette8: Uint8Array, entries: number, dimension: number): [Uint8Array, Uint8Array, Uint8Array, Uint8Array | null] {
+function splitChannels(
+  palette8: Uint8Array,
+  entries: number,
+  dimension: number,
+): [Uint8Array, Uint8Array, Uint8Array, Uint8Array | null] {
   const channel = (c: number): Uint8Array => Uint8Array.from({ length: entries }, (_, e) => palette8[e * dimension + c]!);
   return [channel(0), channel(1), channel(2), dimension === 4 ? channel(3) : null];
 }
 
 /** Same as measuring every pixel, summed once per unique colour. */
-function histogramQuality(histogram: ColourHistogram, labels: Uint8Array, palette: Uint8Array, transparent: number, pixels: number): Quality {
+function histogramQuality(
+  histogram: ColourHistogram,
+  labels: Uint8Array,
+  palette: Uint8Array,
+  transparent: number,
+  pixels: number,
+): Quality {
   let sum = 0;
   for (let u = 0; u < histogram.size; u++) {
     if (u === transparent) continue;

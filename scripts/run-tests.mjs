@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Runs every compiled test file (`dist/**/*.test.js`) of the workspaces with node's test runner.
+// `--unit` limits the run to the packages and apps (no integration or end-to-end tests);
+// `--only PATTERN` keeps the files whose path contains PATTERN.
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const unitOnly = args.includes('--unit');
+const onlyIndex = args.indexOf('--only');
+const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
+
+const roots = ['packages', 'apps']
+  .flatMap((group) => readdirSync(join(root, group)).map((name) => join(root, group, name, 'dist')))
+  .concat(unitOnly ? [] : [join(root, 'test', 'dist')])
+  .filter((dir) => existsSync(dir));
+
+const files = roots
+  .flatMap(findTests)
+  .filter((file) => !only || file.includes(only))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files found: run `npm run build` first');
+  process.exit(1);
+}
+console.log(`running ${files.length} test files`);
+const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...files.map((f) => relative(root, f))], {
+  cwd: root,
+  stdio: 'inherit',
+});
+child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
+
+function findTests(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return findTests(path);
+    return name.endsWith('.test.js') ? [path] : [];
+  });
+}
