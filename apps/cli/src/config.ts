@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { UsageError } from './usage-error.js';
+
+/**
+ * The environment of DESIGN.md, parsed once at start-up into a frozen, typed object. Nothing
+ * else in kpress reads process.env.
+ */
+export interface Config {
+  readonly redisUrl: string;
+  readonly prefix: string;
+  readonly s3: {
+    readonly endpoint: string | undefined;
+    readonly region: string;
+    readonly forcePathStyle: boolean;
+  };
+  readonly maxPixels: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .default('redis://127.0.0.1:6379'),
+  KPRESS_PREFIX: z
+    .string()
+    .min(1)
+    .regex(/^[^\s:]+$/, 'must not contain spaces or colons')
+    .default('kpress'),
+  S3_ENDPOINT: z.string().url('must be a URL such as http://127.0.0.1:9000').optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: booleanString.optional(),
+  KPRESS_MAX_PIXELS: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .default(100_000_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Environment variable names the configuration reads (manifests are checked against these). */
+export const CONFIG_VARIABLES = Object.freeze(Object.keys(schema.shape));
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const relevant = Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, env[name] === '' ? undefined : env[name]]));
+  const parsed = schema.safeParse(relevant);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0]);
+    throw new UsageError(`environment variable ${variable} ${issue.message} (received ${JSON.stringify(env[variable])})`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    redisUrl: e.REDIS_URL,
+    prefix: e.KPRESS_PREFIX,
+    s3: Object.freeze({
+      endpoint: e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+    }),
+    maxPixels: e.KPRESS_MAX_PIXELS,
+    logLevel: e.LOG_LEVEL,
+  });
+}

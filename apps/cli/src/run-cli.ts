@@ -1,0 +1,61 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Command } from './commands/command.js';
+import { COMPRESS_HELP, runCompress } from './commands/compress.js';
+import { UsageError } from './usage-error.js';
+
+export const USAGE = `Usage: kpress COMMAND [options]   (kpress COMMAND --help for details)
+
+Commands:
+  compress IN -o OUT     quantize one local file
+  help                   this text
+
+Environment: REDIS_URL, KPRESS_PREFIX, S3_ENDPOINT, S3_REGION, S3_FORCE_PATH_STYLE,
+AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, KPRESS_MAX_PIXELS, LOG_LEVEL (see README).`;
+
+const COMMANDS: Record<string, { run: Command; help: string }> = {
+  compress: { run: runCompress, help: COMPRESS_HELP },
+};
+
+export interface CliDependencies {
+  readonly loadConfig: () => Config;
+  readonly createLogger: (config: Config) => Logger;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+/** Runs one command and returns its exit code; usage errors print a message and return 2. */
+export async function runCli(argv: string[], deps: CliDependencies): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    deps.stdout.write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    deps.stderr.write(`kpress: unknown command "${name}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    const config = deps.loadConfig();
+    const logger = deps.createLogger(config);
+    return await command.run(rest, { config, logger, stdout: deps.stdout, stderr: deps.stderr });
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      deps.stderr.write(`kpress ${name}: ${(error as Error).message}\n`);
+      return 2;
+    }
+    deps.stderr.write(`kpress ${name}: ${describeFailure(error)}\n`);
+    return 1;
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,93 @@
+import { deflateSync } from 'node:zlib';
+import { crc32 } from './crc32.js';
+
+export interface IndexedImage {
+  readonly width: number;
+  readonly height: number;
+  /** sRGB entries, 3 bytes each, at most 256. */
+  readonly palette: Uint8Array;
+  /** Alpha per entry, or null when all are opaque. Translucent entries should come first. */
+  readonly paletteAlpha: Uint8Array | null;
+  /** One palette index per pixel, row-major. */
+  readonly indices: Uint8Array;
+}
+
+export interface IndexedPngOptions {
+  /** zlib level 0–9. Default 6: on a 12-megapixel image level 9 takes 4× the time for 1% fewer bytes. */
+  readonly compressionLevel?: number;
+}
+
+const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
+
+/** Smallest PNG bit depth (1, 2, 4 or 8) whose indices can address `entries` colours. */
+export function bitDepthFor(entries: number): 1 | 2 | 4 | 8 {
+  return entries <= 2 ? 1 : entries <= 4 ? 2 : entries <= 16 ? 4 : 8;
+}
+
+/**
+ * Writes an indexed-colour PNG (colour type 3) with the given palette, at the smallest bit depth
+ * that holds it, a tRNS chunk only when some entry is translucent, and unfiltered scanlines
+ * (filter type 0, what libpng and pngquant use for palette images). Deterministic: the same
+ * input gives the same bytes.
+ */
+export function encodeIndexedPng(image: IndexedImage, options: IndexedPngOptions = {}): Buffer {
+  const { width, height, palette, paletteAlpha, indices } = image;
+  const entries = palette.length / 3;
+  if (!Number.isInteger(entries) || entries < 1 || entries > 256) {
+    throw new RangeError(`palette must hold 1 to 256 RGB entries (3 bytes each), received ${palette.length} bytes`);
+  }
+  if (indices.length !== width * height) {
+    throw new RangeError(`indices must hold width × height = ${width * height} entries, received ${indices.length}`);
+  }
+  const depth = bitDepthFor(entries);
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  header[8] = depth;
+  header[9] = 3; // indexed colour
+  const chunks = [chunk('IHDR', header), chunk('PLTE', palette)];
+  const transparency = trimmedAlpha(paletteAlpha, entries);
+  if (transparency) chunks.push(chunk('tRNS', transparency));
+  const level = options.compressionLevel ?? 6;
+  chunks.push(chunk('IDAT', deflateSync(packScanlines(indices, width, height, depth), { level, memLevel: 9 })));
+  chunks.push(chunk('IEND', new Uint8Array(0)));
+  return Buffer.concat([SIGNATURE, ...chunks]);
+}
+
+/** Rows of packed indices, each preceded by its filter-type byte (0 = none). */
+function packScanlines(indices: Uint8Array, width: number, height: number, depth: 1 | 2 | 4 | 8): Uint8Array {
+  const rowBytes = Math.ceil((width * depth) / 8);
+  const out = new Uint8Array((rowBytes + 1) * height);
+  const perByte = 8 / depth;
+  for (let y = 0; y < height; y++) {
+    const rowStart = y * (rowBytes + 1) + 1;
+    const source = y * width;
+    if (depth === 8) {
+      out.set(indices.subarray(source, source + width), rowStart);
+      continue;
+    }
+    for (let x = 0; x < width; x++) {
+      const shift = 8 - depth * ((x % perByte) + 1);
+      out[rowStart + Math.floor(x / perByte)]! |= indices[source + x]! << shift;
+    }
+  }
+  return out;
+}
+
+/** tRNS holds alpha up to the last translucent entry; null when every entry is opaque. */
+function trimmedAlpha(alpha: Uint8Array | null, entries: number): Uint8Array | null {
+  if (!alpha) return null;
+  let last = -1;
+  for (let i = 0; i < entries; i++) if (alpha[i] !== 255) last = i;
+  return last < 0 ? null : alpha.subarray(0, last + 1);
+}
+
+function chunk(type: string, data: Uint8Array): Buffer {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'latin1');
+  out.set(data, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}

@@ -1,0 +1,58 @@
+import { decodeImage, encodeImage, type EncodedImage } from '@kpress/codec';
+import { InvalidOptionError, quantize, type QuantizeResult } from '@kpress/kmeans-core';
+import { InvalidParamsError, type CompressParams } from './params.js';
+
+export interface CompressTimings {
+  decode: number;
+  quantize: number;
+  encode: number;
+}
+
+export interface CompressedImage {
+  readonly output: EncodedImage;
+  readonly source: { readonly width: number; readonly height: number; readonly format: string; readonly bytes: number };
+  readonly result: QuantizeResult;
+  readonly timingsMs: CompressTimings;
+}
+
+export interface CompressLimits {
+  /** Inputs with more pixels are refused before decoding (KPRESS_MAX_PIXELS). */
+  readonly maxPixels: number;
+}
+
+/** Decode → k-means quantize → encode, one image in memory. CPU-bound; run it off event loops that matter. */
+export async function compressImage(input: Buffer, params: CompressParams, limits: CompressLimits): Promise<CompressedImage> {
+  let mark = performance.now();
+  const lap = (): number => {
+    const now = performance.now();
+    const elapsed = now - mark;
+    mark = now;
+    return Math.round(elapsed * 10) / 10;
+  };
+  const decoded = await decodeImage(input, { maxPixels: limits.maxPixels });
+  const decode = lap();
+  let result: QuantizeResult;
+  try {
+    result = quantize(decoded, {
+      k: Math.min(params.k, decoded.width * decoded.height),
+      seed: params.seed,
+      colorSpace: params.colorSpace,
+      dither: params.dither,
+      batchSize: params.batchSize,
+      maxSteps: params.maxSteps,
+      lloydIterations: params.lloydIterations,
+    });
+  } catch (error) {
+    if (error instanceof InvalidOptionError) throw new InvalidParamsError(error.option, error.message);
+    throw error;
+  }
+  const quantizeMs = lap();
+  const output = await encodeImage({ ...decoded, ...result }, params.format);
+  const encode = lap();
+  return {
+    output,
+    source: { width: decoded.width, height: decoded.height, format: decoded.format, bytes: input.length },
+    result,
+    timingsMs: { decode, quantize: quantizeMs, encode },
+  };
+}
