@@ -66,7 +66,7 @@ async function readInput(path: string): Promise<Buffer> {
     return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read input ${path}: ${code === 'ENOENT' ? 'no such file' : String(error)}`);
+    throw new Error(`cannot read input ${path}: ${code === 'ENOENT' ? 'no such file' : String(error)}`, { cause: error });
   }
 }
 
