@@ -16,7 +16,17 @@ import { document, esc, FONT } from './svg.mjs';
  * @param {number} [o.scale]
  * @returns {Promise<Buffer>} PNG bytes
  */
-export async function sideBySide({ originalRgb, resultRgb, width, height, palette, leftCaption, rightCaption, title, scale = 3 }) {
+export async function sideBySide({
+  originalRgb,
+  resultRgb,
+  width,
+  height,
+  palette,
+  leftCaption,
+  rightCaption,
+  title,
+  scale = 3,
+}) {
   const w = width * scale;
   const h = height * scale;
   const margin = 30;

@@ -46,7 +46,9 @@ export function panel({ left, top, width, height, xs, ys, title, xLabel, yLabel,
     const px = r(x(t));
     if (grid) parts.push(`<line x1="${px}" y1="${top}" x2="${px}" y2="${top + height}" stroke="#e6e6e6"/>`);
     parts.push(`<line x1="${px}" y1="${top + height}" x2="${px}" y2="${top + height + 5}" stroke="black"/>`);
-    parts.push(`<text x="${px}" y="${top + height + 19}" ${FONT} font-size="13" text-anchor="middle">${tickLabel(t, xt.step)}</text>`);
+    parts.push(
+      `<text x="${px}" y="${top + height + 19}" ${FONT} font-size="13" text-anchor="middle">${tickLabel(t, xt.step)}</text>`,
+    );
   }
   for (const t of yt.ticks) {
     const py = r(y(t));
@@ -56,15 +58,21 @@ export function panel({ left, top, width, height, xs, ys, title, xLabel, yLabel,
   }
   parts.push(`<rect x="${left}" y="${top}" width="${width}" height="${height}" fill="none" stroke="black"/>`);
   if (title) {
-    parts.push(`<text x="${left + width / 2}" y="${top - 12}" ${FONT} font-size="16" font-weight="bold" text-anchor="middle">${esc(title)}</text>`);
+    parts.push(
+      `<text x="${left + width / 2}" y="${top - 12}" ${FONT} font-size="16" font-weight="bold" text-anchor="middle">${esc(title)}</text>`,
+    );
   }
   if (xLabel) {
-    parts.push(`<text x="${left + width / 2}" y="${top + height + 40}" ${FONT} font-size="14" text-anchor="middle">${esc(xLabel)}</text>`);
+    parts.push(
+      `<text x="${left + width / 2}" y="${top + height + 40}" ${FONT} font-size="14" text-anchor="middle">${esc(xLabel)}</text>`,
+    );
   }
   if (yLabel) {
     const cx = left - 48;
     const cy = top + height / 2;
-    parts.push(`<text x="${cx}" y="${cy}" ${FONT} font-size="14" text-anchor="middle" transform="rotate(-90 ${cx} ${cy})">${esc(yLabel)}</text>`);
+    parts.push(
+      `<text x="${cx}" y="${cy}" ${FONT} font-size="14" text-anchor="middle" transform="rotate(-90 ${cx} ${cy})">${esc(yLabel)}</text>`,
+    );
   }
   return { x, y, svg: parts.join('\n') };
 }
