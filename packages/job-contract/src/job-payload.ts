@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import { type CompressParams, DEFAULT_PARAMS, resolveParams } from '@kpress/compress';
+import { z } from 'zod';
+
+/** What a job carries: where to read, where to write, with which parameters. */
+export interface ImageJob {
+  readonly version: 1;
+  readonly runId: string;
+  readonly source: { readonly bucket: string; readonly key: string; readonly etag: string; readonly bytes: number };
+  readonly output: { readonly bucket: string; readonly key: string };
+  readonly params: CompressParams;
+}
+
+const KEY = z.string().min(1).max(1024).refine((k) => !k.split('/').includes('..'), 'must not contain ".." segments');
+const BUCKET = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name');
+
+const schema = z
+  .object({
+    version: z.literal(1),
+    runId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1–64 letters, digits, ".", "_" or "-"'),
+    source: z.object({ bucket: BUCKET, key: KEY, etag: z.string().max(200), bytes: z.number().int().nonnegative() }).strict(),
+    output: z.object({ bucket: BUCKET, key: KEY }).strict(),
+    params: z.record(z.unknown()),
+  })
+  .strict();
+
+/**
+ * Validates a job's data on the worker side (a hand-made or corrupt job is rejected before any
+ * I/O). Throws a TypeError naming the offending field.
+ */
+export function parseImageJob(data: unknown): ImageJob {
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new TypeError(`invalid job data: ${issue.path.join('.') || '(root)'} ${issue.message}`);
+  }
+  const params = resolveParams(parsed.data.params as Partial<Record<keyof CompressParams, unknown>>);
+  return { ...parsed.data, params } as ImageJob;
+}
+
+/** Stable text of the parameters (all of them, defaults filled, in a fixed order). */
+export function paramsFingerprint(params: CompressParams): string {
+  const ordered = Object.fromEntries(Object.keys(DEFAULT_PARAMS).map((name) => [name, params[name as keyof CompressParams]]));
+  return JSON.stringify(ordered);
+}
+
+/**
+ * The content identity of a job: the same source object version (bucket, key, ETag), the same
+ * destination and the same parameters give the same hash. Stored on the output's metadata
+ * object, it tells a later `enqueue` that the work is already done.
+ */
+export function jobHash(job: Pick<ImageJob, 'source' | 'output' | 'params'>): string {
+  return createHash('sha256')
+    .update([job.source.bucket, job.source.key, job.source.etag, job.output.bucket, job.output.key, paramsFingerprint(job.params)].join('\0'))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/**
+ * BullMQ job id: unique per run and content, so enqueueing the same run twice adds nothing,
+ * while a later run (e.g. --force) is a new job. BullMQ ids may not contain ":".
+ */
+export function jobIdFor(runId: string, hash: string): string {
+  return `${runId}-${hash}`;
+}
