@@ -1,0 +1,53 @@
+/**
+ * Lua scripts that keep run counters exact under at-least-once delivery: a job's outcome is
+ * counted once (its id is added to a finished set first), and whoever completes the run —
+ * the last job's worker or the producer closing the listing — is told so exactly once.
+ */
+
+/** Shared tail: is the run complete now, and are we the first to see it? */
+const COMPLETION_CHECK = `
+local state = redis.call('HMGET', KEYS[1], 'jobs', 'done', 'failed', 'listingDone', 'finalized')
+local jobs = tonumber(state[1] or '0') or 0
+local finished = (tonumber(state[2] or '0') or 0) + (tonumber(state[3] or '0') or 0)
+if state[4] == '1' and finished >= jobs and state[5] ~= '1' then
+  redis.call('HSET', KEYS[1], 'finalized', '1', 'finishedAt', ARGV[#ARGV])
+  return 1
+end
+return 0
+`;
+
+/**
+ * KEYS: run hash, finished shard, active set, failures list, results shard.
+ * ARGV: jobId, status (done|failed), bytesIn, bytesOut, psnr or '', result JSON, failure JSON,
+ *       max failures kept, now (ms).
+ * Returns {counted (0|1), completed (0|1)}.
+ */
+export const FINISH_JOB = `
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return {0, 0} end
+redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
+if ARGV[2] == 'done' then
+  redis.call('HINCRBY', KEYS[1], 'bytesIn', ARGV[3])
+  redis.call('HINCRBY', KEYS[1], 'bytesOut', ARGV[4])
+  if ARGV[5] ~= '' then
+    redis.call('HINCRBYFLOAT', KEYS[1], 'psnrSum', ARGV[5])
+    redis.call('HINCRBY', KEYS[1], 'psnrCount', 1)
+  end
+  redis.call('RPUSH', KEYS[5], ARGV[6])
+else
+  if redis.call('LLEN', KEYS[4]) < tonumber(ARGV[8]) then redis.call('RPUSH', KEYS[4], ARGV[7]) end
+end
+local function complete()
+${COMPLETION_CHECK}
+end
+return {1, complete()}
+`;
+
+/**
+ * KEYS: run hash. ARGV: jobs queued in total, now (ms). Marks the listing complete.
+ * Returns 1 when the run is complete at this moment (every job already finished, or none).
+ */
+export const CLOSE_LISTING = `
+redis.call('HSET', KEYS[1], 'listingDone', '1', 'jobs', ARGV[1])
+${COMPLETION_CHECK}
+`;
