@@ -1,1 +1,4 @@
-export {};
+/** The kpress producer: lists sources, queues image jobs, follows runs. */
+export { BATCH_SIZE, enqueueRun, HEAD_CONCURRENCY, type EnqueueDeps, type EnqueueProgress, type EnqueueRequest } from './enqueue-run.js';
+export { formatBytes, formatDuration, formatStatus, pace, progressBar, progressLine, watchRun, type WatchOptions } from './run-progress.js';
+export { objectsFromManifest, objectsUnderPrefix, type SourceObject } from './source-objects.js';

@@ -1,1 +1,7 @@
-export {};
+/** The kpress worker: BullMQ consumer of image jobs, CPU work in worker threads. */
+export { createCpuPool, CompressFailedError, type CpuPool } from './cpu-pool.js';
+export { classifyFailure, InvalidJobError, type FailureVerdict } from './failure.js';
+export { startHealthServer, type HealthChecks } from './health-server.js';
+export { createImageWorker, type ImageWorker, type ImageWorkerOptions } from './image-worker.js';
+export { createImageJobProcessor, type ImageJobResult, type ProcessorDeps } from './process-image-job.js';
+export { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';

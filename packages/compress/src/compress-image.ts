@@ -2,11 +2,8 @@ import { decodeImage, encodeImage, type EncodedImage } from '@kpress/codec';
 import { InvalidOptionError, quantize, type QuantizeResult } from '@kpress/kmeans-core';
 import { InvalidParamsError, type CompressParams } from './params.js';
 
-export interface CompressTimings {
-  decode: number;
-  quantize: number;
-  encode: number;
-}
+// A type alias (not an interface) so it is assignable to Record<string, number>.
+export type CompressTimings = { decode: number; quantize: number; encode: number };
 
 export interface CompressedImage {
   readonly output: EncodedImage;

@@ -1,4 +1,4 @@
-import type { CompressedImage } from './compress-image.js';
+import type { QuantizeStats } from '@kpress/kmeans-core';
 import type { CompressParams } from './params.js';
 
 /** Where an image came from or went to: an S3 object, or a local file (bucket null). */
@@ -37,7 +37,15 @@ export interface MetadataContext {
   readonly createdAt: Date;
 }
 
-export function buildMetadata(compressed: CompressedImage, context: MetadataContext): MetadataDocument {
+/** What metadata needs of a compressed image (a CompressedImage has it; so does a worker thread's reply). */
+export interface CompressSummary {
+  readonly output: { readonly bytes: { readonly length: number }; readonly format: string; readonly bitDepth: number };
+  readonly source: { readonly width: number; readonly height: number; readonly format: string; readonly bytes: number };
+  readonly result: { readonly palette: Uint8Array; readonly paletteAlpha: Uint8Array | null; readonly stats: QuantizeStats };
+  readonly timingsMs: Readonly<Record<string, number>>;
+}
+
+export function buildMetadata(compressed: CompressSummary, context: MetadataContext): MetadataDocument {
   const { result, output, source } = compressed;
   const { palette, paletteAlpha, stats } = result;
   const entries = palette.length / 3;

@@ -56,6 +56,9 @@ export function jobHash(job: Pick<ImageJob, 'source' | 'output' | 'params'>): st
     .slice(0, 32);
 }
 
+/** User-metadata name on every output object and metadata document: the job hash. */
+export const JOB_HASH_METADATA = 'kpress-job-hash';
+
 /**
  * BullMQ job id: unique per run and content, so enqueueing the same run twice adds nothing,
  * while a later run (e.g. --force) is a new job. BullMQ ids may not contain ":".

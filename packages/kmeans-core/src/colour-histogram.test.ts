@@ -35,8 +35,8 @@ function distinctColours(data: Uint8Array, channels: 3 | 4): number {
   return seen.size;
 }
 
-describe('buildHistogram', () => {
-  test('RGB: unique colours in order of first appearance, with pixel counts', () => {
+void describe('buildHistogram', () => {
+  void test('RGB: unique colours in order of first appearance, with pixel counts', () => {
     const data = Uint8Array.of(1, 2, 3, 4, 5, 6, 1, 2, 3, 1, 2, 3, 0, 0, 0, 4, 5, 6);
     const histogram = buildHistogram(data, 3);
     assert.equal(histogram.size, 3);
@@ -48,7 +48,7 @@ describe('buildHistogram', () => {
     assert.deepEqual(Array.from(histogram.pixelToUnique), [0, 1, 0, 0, 2, 1]);
   });
 
-  test('RGBA: every fully transparent pixel is the one colour (0, 0, 0, 0)', () => {
+  void test('RGBA: every fully transparent pixel is the one colour (0, 0, 0, 0)', () => {
     const data = Uint8Array.of(9, 9, 9, 0, 1, 2, 3, 255, 7, 7, 7, 0, 1, 2, 3, 254, 0, 0, 0, 0);
     const histogram = buildHistogram(data, 4);
     assert.equal(histogram.size, 3);
@@ -58,22 +58,24 @@ describe('buildHistogram', () => {
     assertConsistent(data, 4, histogram);
   });
 
-  test('bird_small: consistent, and as many unique colours as a Set finds', () => {
+  void test('bird_small: consistent, and as many unique colours as a Set finds', () => {
     const data = new Uint8Array(readFileSync(new URL('../test-fixtures/bird_small.rgb', import.meta.url)));
     const histogram = buildHistogram(data, 3);
     assert.equal(histogram.size, distinctColours(data, 3));
     assertConsistent(data, 3, histogram);
   });
 
-  test('random RGBA with many colours grows the hash table and stays consistent', () => {
+  void test('random RGBA with many colours grows the hash table and stays consistent', () => {
     const random = createRandom(3);
-    const data = Uint8Array.from({ length: 200 * 200 * 4 }, (_, i) => (i % 4 === 3 ? [0, 128, 255][random.below(3)]! : random.below(256)));
+    const data = Uint8Array.from({ length: 200 * 200 * 4 }, (_, i) =>
+      i % 4 === 3 ? [0, 128, 255][random.below(3)]! : random.below(256),
+    );
     const histogram = buildHistogram(data, 4);
     assert.equal(histogram.size, distinctColours(data, 4));
     assertConsistent(data, 4, histogram);
   });
 
-  test('RGB of 2^21 pixels (direct table) agrees with the hash table', () => {
+  void test('RGB of 2^21 pixels (direct table) agrees with the hash table', () => {
     const random = createRandom(4);
     const pixels = 1 << 21;
     // 5 bits of noise per channel: 32 768 possible colours, each seen many times.

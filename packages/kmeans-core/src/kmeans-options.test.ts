@@ -17,8 +17,8 @@ function assertInvalid(run: () => unknown, option: string, message: string): voi
 const points = Float64Array.of(0, 0, 1, 1, 5, 5, 6, 6);
 const base: KmeansOptions = { dimension: 2, k: 2 };
 
-describe('kmeans rejects invalid options', () => {
-  test('the valid base case runs', () => {
+void describe('kmeans rejects invalid options', () => {
+  void test('the valid base case runs', () => {
     assert.equal(kmeans(points, base).centroids.length, 4);
   });
 
@@ -60,7 +60,12 @@ describe('kmeans rejects invalid options', () => {
       'points must be a Float32Array or Float64Array, received an array of length 4',
     ],
     ['k 0', () => kmeans(points, { ...base, k: 0 }), 'k', 'k must be an integer between 1 and 4, received 0'],
-    ['k above the number of points', () => kmeans(points, { ...base, k: 5 }), 'k', 'k must be an integer between 1 and 4, received 5'],
+    [
+      'k above the number of points',
+      () => kmeans(points, { ...base, k: 5 }),
+      'k',
+      'k must be an integer between 1 and 4, received 5',
+    ],
     [
       'negative weight',
       () => kmeans(points, { ...base, weights: Float64Array.of(1, -1, 1, 1) }),
@@ -97,7 +102,12 @@ describe('kmeans rejects invalid options', () => {
       'initialCentroids',
       'initialCentroids must be finite numbers, received Infinity',
     ],
-    ['seed -1', () => kmeans(points, { ...base, seed: -1 }), 'seed', 'seed must be an integer between 0 and 4294967295, received -1'],
+    [
+      'seed -1',
+      () => kmeans(points, { ...base, seed: -1 }),
+      'seed',
+      'seed must be an integer between 0 and 4294967295, received -1',
+    ],
     [
       'batchSize 0',
       () => kmeans(points, { ...base, batchSize: 0 }),
@@ -130,6 +140,6 @@ describe('kmeans rejects invalid options', () => {
     ],
   ];
   for (const [name, run, option, message] of cases) {
-    test(name, () => assertInvalid(run, option, message));
+    void test(name, () => assertInvalid(run, option, message));
   }
 });

@@ -37,7 +37,12 @@ function bruteForceLabels(points: Float32Array | Float64Array, dimension: number
   return labels;
 }
 
-function recomputeInertia(points: Float32Array | Float64Array, dimension: number, result: KmeansResult, weights?: Float64Array): number {
+function recomputeInertia(
+  points: Float32Array | Float64Array,
+  dimension: number,
+  result: KmeansResult,
+  weights?: Float64Array,
+): number {
   let total = 0;
   for (let i = 0; i < result.labels.length; i++) {
     const c = result.labels[i]!;
@@ -52,8 +57,8 @@ function assertAllFinite(values: Float64Array): void {
   for (const value of values) assert.ok(Number.isFinite(value), `non-finite centroid component ${value}`);
 }
 
-describe('kmeans on the tutorial data set (ex7data2)', () => {
-  test('Lloyd from the tutorial initial centroids converges to the centroids the tutorial reports', () => {
+void describe('kmeans on the tutorial data set (ex7data2)', () => {
+  void test('Lloyd from the tutorial initial centroids converges to the centroids the tutorial reports', () => {
     const points = loadTutorialPoints();
     const result = kmeans(points, {
       dimension: 2,
@@ -78,7 +83,7 @@ describe('kmeans on the tutorial data set (ex7data2)', () => {
     assert.deepEqual(result.labels, bruteForceLabels(points, 2, result.centroids));
   });
 
-  test('onLloydIteration sees every iteration with non-increasing inertia', () => {
+  void test('onLloydIteration sees every iteration with non-increasing inertia', () => {
     const points = loadTutorialPoints();
     const seen: number[] = [];
     const result = kmeans(points, {
@@ -100,14 +105,14 @@ describe('kmeans on the tutorial data set (ex7data2)', () => {
   });
 });
 
-describe('kmeans labels equal the brute-force nearest centroid', () => {
+void describe('kmeans labels equal the brute-force nearest centroid', () => {
   const cases = [
     { dimension: 3, n: 3000, k: 10, seed: 11 },
     { dimension: 5, n: 2000, k: 12, seed: 12 },
   ];
   for (const { dimension, n, k, seed } of cases) {
     for (const lloydIterations of [1, 3, 100]) {
-      test(`${dimension}-D, k=${k}, lloydIterations=${lloydIterations}`, () => {
+      void test(`${dimension}-D, k=${k}, lloydIterations=${lloydIterations}`, () => {
         const points = randomPoints(seed, n, dimension);
         const result = kmeans(points, { dimension, k, seed, lloydIterations });
         assert.equal(result.labels.length, n);
@@ -119,13 +124,13 @@ describe('kmeans labels equal the brute-force nearest centroid', () => {
     }
   }
 
-  test('Lloyd only (no mini-batch), 5-D Float32Array points', () => {
+  void test('Lloyd only (no mini-batch), 5-D Float32Array points', () => {
     const points = Float32Array.from(randomPoints(13, 1500, 5));
     const result = kmeans(points, { dimension: 5, k: 20, seed: 3, maxSteps: 0, lloydIterations: 50 });
     assert.deepEqual(result.labels, bruteForceLabels(points, 5, result.centroids));
   });
 
-  test('mini-batch only (no Lloyd), 3-D', () => {
+  void test('mini-batch only (no Lloyd), 3-D', () => {
     const points = randomPoints(14, 2000, 3);
     const result = kmeans(points, { dimension: 3, k: 16, seed: 4 });
     assert.equal(result.lloydIterations, 0);
@@ -133,8 +138,8 @@ describe('kmeans labels equal the brute-force nearest centroid', () => {
   });
 });
 
-describe('kmeans weights', () => {
-  test('integer weights give the centroids of the same points repeated', () => {
+void describe('kmeans weights', () => {
+  void test('integer weights give the centroids of the same points repeated', () => {
     const random = createRandom(21);
     const base = randomPoints(22, 200, 3);
     const weights = Float64Array.from({ length: 200 }, () => 1 + random.below(4));
@@ -151,7 +156,7 @@ describe('kmeans weights', () => {
     assert.ok(Math.abs(weighted.inertia - recomputeInertia(base, 3, weighted, weights)) < 1e-6 * plain.inertia);
   });
 
-  test('a zero weight does not pull a centroid', () => {
+  void test('a zero weight does not pull a centroid', () => {
     const points = Float64Array.of(0, 0, 2, 0, 1000, 1000, 10, 10, 12, 10);
     const weights = Float64Array.of(1, 1, 0, 1, 1);
     const result = kmeans(points, {
@@ -166,7 +171,7 @@ describe('kmeans weights', () => {
   });
 });
 
-describe('kmeans never yields NaN centroids for empty clusters', () => {
+void describe('kmeans never yields NaN centroids for empty clusters', () => {
   const points = randomPoints(31, 400, 2, 10);
   const starts = {
     'two identical initial centres': Float64Array.of(5, 5, 5, 5, 1, 1),
@@ -179,7 +184,7 @@ describe('kmeans never yields NaN centroids for empty clusters', () => {
       'mini-batch only': {},
       'mini-batch then Lloyd': { lloydIterations: 20 },
     })) {
-      test(`${name}, ${phase}`, () => {
+      void test(`${name}, ${phase}`, () => {
         const result = kmeans(points, { dimension: 2, k: 3, initialCentroids, ...options });
         assertAllFinite(result.centroids);
         assert.ok(Number.isFinite(result.inertia));
@@ -190,7 +195,7 @@ describe('kmeans never yields NaN centroids for empty clusters', () => {
     }
   }
 
-  test('fewer distinct points than k', () => {
+  void test('fewer distinct points than k', () => {
     const points = Float64Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 4 : 7));
     for (const lloydIterations of [0, 10]) {
       const result = kmeans(points, { dimension: 2, k: 3, seed: 5, lloydIterations });
@@ -200,8 +205,8 @@ describe('kmeans never yields NaN centroids for empty clusters', () => {
   });
 });
 
-describe('kmeans determinism and restarts', () => {
-  test('the same seed gives identical centroids and labels', () => {
+void describe('kmeans determinism and restarts', () => {
+  void test('the same seed gives identical centroids and labels', () => {
     const points = randomPoints(41, 1000, 3);
     const a = kmeans(points, { dimension: 3, k: 8, seed: 9, lloydIterations: 5 });
     const b = kmeans(points, { dimension: 3, k: 8, seed: 9, lloydIterations: 5 });
@@ -210,7 +215,7 @@ describe('kmeans determinism and restarts', () => {
     assert.equal(a.inertia, b.inertia);
   });
 
-  test('restarts keep the best run, never worse than the first', () => {
+  void test('restarts keep the best run, never worse than the first', () => {
     const points = randomPoints(42, 1000, 3);
     const one = kmeans(points, { dimension: 3, k: 8, seed: 9, lloydIterations: 20 });
     const four = kmeans(points, { dimension: 3, k: 8, seed: 9, lloydIterations: 20, restarts: 4 });
@@ -218,7 +223,7 @@ describe('kmeans determinism and restarts', () => {
     assert.deepEqual(four.labels, bruteForceLabels(points, 3, four.centroids));
   });
 
-  test('k = 1 gives the weighted mean', () => {
+  void test('k = 1 gives the weighted mean', () => {
     const points = Float64Array.of(0, 0, 4, 0, 0, 8);
     const result = kmeans(points, { dimension: 2, k: 1, weights: Float64Array.of(2, 1, 1), lloydIterations: 5 });
     assert.deepEqual(Array.from(result.centroids), [1, 2]);

@@ -26,11 +26,11 @@ const data = [
   { name: 'bird_small pixels (3-D, k=16)', load: loadBirdPoints, dimension: 3, k: 16 },
 ];
 
-describe('mini-batch k-means is within 1% of Lloyd inertia', () => {
+void describe('mini-batch k-means is within 1% of Lloyd inertia', () => {
   for (const { name, load, dimension, k } of data) {
     const points = load();
     for (let seed = 1; seed <= 5; seed++) {
-      test(`${name}, seed ${seed}`, () => {
+      void test(`${name}, seed ${seed}`, () => {
         const miniBatch = kmeans(points, { dimension, k, seed });
         const exact = kmeans(points, { dimension, k, seed, maxSteps: 0, lloydIterations: 500, tolerance: 0 });
         assert.equal(miniBatch.lloydIterations, 0);
@@ -45,7 +45,7 @@ describe('mini-batch k-means is within 1% of Lloyd inertia', () => {
     }
   }
 
-  test('mini-batch history is reported per step, scaled to the whole data set', () => {
+  void test('mini-batch history is reported per step, scaled to the whole data set', () => {
     const points = loadTutorialPoints();
     const result = kmeans(points, { dimension: 2, k: 3, seed: 1 });
     assert.equal(result.miniBatchInertia.length, result.miniBatchSteps);
@@ -54,7 +54,7 @@ describe('mini-batch k-means is within 1% of Lloyd inertia', () => {
     assert.ok(last > 0.5 * result.inertia && last < 2 * result.inertia, `${last} vs ${result.inertia}`);
   });
 
-  test('maxSteps bounds the mini-batch phase', () => {
+  void test('maxSteps bounds the mini-batch phase', () => {
     const points = loadBirdPoints();
     const result = kmeans(points, { dimension: 3, k: 16, seed: 1, maxSteps: 3 });
     assert.equal(result.miniBatchSteps, 3);

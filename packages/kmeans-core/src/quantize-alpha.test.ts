@@ -39,11 +39,15 @@ function perPixelMse(image: QuantizeImage, result: QuantizeResult): number {
 function assertTranslucentFirst(result: QuantizeResult): void {
   const alpha = Array.from(result.paletteAlpha!);
   const firstOpaque = alpha.indexOf(255);
-  if (firstOpaque >= 0) assert.ok(alpha.slice(firstOpaque).every((a) => a === 255), `translucent entry after an opaque one: ${alpha}`);
+  if (firstOpaque >= 0)
+    assert.ok(
+      alpha.slice(firstOpaque).every((a) => a === 255),
+      `translucent entry after an opaque one: ${alpha.join(', ')}`,
+    );
 }
 
-describe('quantize with an alpha channel', () => {
-  test('few colours: transparent, translucent and opaque pixels are all reproduced exactly', () => {
+void describe('quantize with an alpha channel', () => {
+  void test('few colours: transparent, translucent and opaque pixels are all reproduced exactly', () => {
     // 6×2: two fully transparent pixels with different RGB, two at alpha 128, one at alpha 1, opaque rest.
     const pixels = [
       [10, 20, 30, 0],
@@ -75,7 +79,7 @@ describe('quantize with an alpha channel', () => {
   });
 
   for (const dither of [false, true]) {
-    test(`bird_small RGBA, k=16, dither ${dither}: transparency and translucency survive`, () => {
+    void test(`bird_small RGBA, k=16, dither ${dither}: transparency and translucency survive`, () => {
       // Columns 0–15 transparent, 16–23 at alpha 128, the rest opaque.
       const image = birdWithAlpha((x) => (x < 16 ? 0 : x < 24 ? 128 : 255));
       const result = quantize(image, { k: 16, seed: 1, dither });
@@ -90,14 +94,14 @@ describe('quantize with an alpha channel', () => {
         else assert.equal(mapped, 255, `opaque pixel ${p} on entry alpha ${mapped}`);
       }
       // One entry for all transparent pixels, whatever their RGB.
-      assert.equal(result.paletteAlpha!.filter((a) => a === 0).length, 1);
+      assert.equal(result.paletteAlpha?.filter((a) => a === 0).length, 1);
       assertTranslucentFirst(result);
       assert.equal(new Set(result.indices).size, entries);
       assert.equal(result.stats.mse, perPixelMse(image, result));
     });
   }
 
-  test('an opaque RGBA image gives the RGB result and no alpha', () => {
+  void test('an opaque RGBA image gives the RGB result and no alpha', () => {
     const rgb = loadBirdRgb();
     const rgba = birdWithAlpha(() => 255);
     const a = quantize(rgba, { k: 16, seed: 2 });
@@ -108,8 +112,13 @@ describe('quantize with an alpha channel', () => {
     assert.equal(a.stats.mse, b.stats.mse);
   });
 
-  test('an entirely transparent image gives one transparent entry', () => {
-    const image: QuantizeImage = { data: Uint8Array.from({ length: 64 }, (_, i) => (i % 4 === 3 ? 0 : i)), width: 4, height: 4, channels: 4 };
+  void test('an entirely transparent image gives one transparent entry', () => {
+    const image: QuantizeImage = {
+      data: Uint8Array.from({ length: 64 }, (_, i) => (i % 4 === 3 ? 0 : i)),
+      width: 4,
+      height: 4,
+      channels: 4,
+    };
     const result = quantize(image, { k: 2 });
     assert.deepEqual(Array.from(result.paletteAlpha ?? []), [0]);
     assert.equal(result.palette.length, 3);
@@ -117,7 +126,7 @@ describe('quantize with an alpha channel', () => {
     assert.equal(result.stats.mse, 0);
   });
 
-  test('k=2 with transparent pixels: one entry for them, one for everything else', () => {
+  void test('k=2 with transparent pixels: one entry for them, one for everything else', () => {
     const image = birdWithAlpha((x, y) => (x + y < 40 ? 0 : 255));
     const result = quantize(image, { k: 2 });
     assert.deepEqual(Array.from(result.paletteAlpha ?? []), [0, 255]);
@@ -126,7 +135,7 @@ describe('quantize with an alpha channel', () => {
     }
   });
 
-  test('a smooth alpha gradient keeps alpha ordered and never maps a visible pixel to transparent', () => {
+  void test('a smooth alpha gradient keeps alpha ordered and never maps a visible pixel to transparent', () => {
     const image = birdWithAlpha((x) => 1 + 2 * x); // 1 … 255, no pixel fully transparent
     const result = quantize(image, { k: 32, seed: 4 });
     let previousColumnMean = -1;

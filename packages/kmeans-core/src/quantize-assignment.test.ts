@@ -58,11 +58,11 @@ function checkNearest(image: QuantizeImage, palette: Uint8Array, indices: Uint8A
   return { wrong, wrongUnique, ties };
 }
 
-describe('quantize indices equal the brute-force nearest palette entry (rgb, no dither)', () => {
+void describe('quantize indices equal the brute-force nearest palette entry (rgb, no dither)', () => {
   const images = { bird_small: loadBird(), 'random 160×160': randomImage(5, 160, 160) };
   for (const [name, image] of Object.entries(images)) {
     for (const k of [2, 16, 256]) {
-      test(`${name}, k=${k}`, () => {
+      void test(`${name}, k=${k}`, () => {
         const result = quantize(image, { k, seed: 1, colorSpace: 'rgb', dither: false });
         const { wrong, wrongUnique } = checkNearest(image, result.palette, result.indices);
         assert.deepEqual(wrongUnique, [], `${wrongUnique.length} pixels not on their unique nearest entry`);
@@ -71,7 +71,7 @@ describe('quantize indices equal the brute-force nearest palette entry (rgb, no 
     }
   }
 
-  test('a random image with few colours per channel (many exact ties)', () => {
+  void test('a random image with few colours per channel (many exact ties)', () => {
     const random = createRandom(8);
     const levels = [0, 64, 128, 192, 255];
     const data = Uint8Array.from({ length: 50 * 50 * 3 }, () => levels[random.below(levels.length)]!);
@@ -82,10 +82,10 @@ describe('quantize indices equal the brute-force nearest palette entry (rgb, no 
   });
 });
 
-describe('dithering', () => {
+void describe('dithering', () => {
   const bird = loadBird();
   for (const colorSpace of ['rgb', 'oklab'] as const) {
-    test(`bird_small k=16 ${colorSpace}: a valid index per pixel, different from the undithered mapping`, () => {
+    void test(`bird_small k=16 ${colorSpace}: a valid index per pixel, different from the undithered mapping`, () => {
       const plain = quantize(bird, { k: 16, colorSpace });
       const dithered = quantize(bird, { k: 16, colorSpace, dither: true });
       // The palette is chosen before dithering, so it is the same one.
@@ -102,7 +102,7 @@ describe('dithering', () => {
     });
   }
 
-  test('dithering keeps the mean of a flat area close to the source, nearest mapping does not', () => {
+  void test('dithering keeps the mean of a flat area close to the source, nearest mapping does not', () => {
     // Rows 0–7 grey 100, rows 8–19 black, rows 20–31 white; k=2 gives the palette [40, 255]:
     // nearest mapping paints the grey 40, error diffusion mixes 40 and 255 to about 100.
     const data = new Uint8Array(32 * 32 * 3);

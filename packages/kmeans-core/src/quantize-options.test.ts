@@ -18,11 +18,10 @@ const image: QuantizeImage = {
   height: 4,
   channels: 3,
 };
-const withOptions = (options: Record<string, unknown>) => (): unknown => quantize(image, options as QuantizeOptions);
-const withImage = (changes: Record<string, unknown>) => (): unknown =>
-  quantize({ ...image, ...changes } as unknown as QuantizeImage, { k: 2 });
+const withOptions = (options: Record<string, unknown>) => (): unknown => quantize(image, options);
+const withImage = (changes: Record<string, unknown>) => (): unknown => quantize({ ...image, ...changes }, { k: 2 });
 
-describe('quantize rejects invalid options', () => {
+void describe('quantize rejects invalid options', () => {
   const kRange = (received: string): string => `k must be an integer between 2 and 256, received ${received}`;
   const cases: [string, () => unknown, string, string][] = [
     ['k 1', withOptions({ k: 1 }), 'k', kRange('1')],
@@ -31,10 +30,20 @@ describe('quantize rejects invalid options', () => {
     ['k 2.5', withOptions({ k: 2.5 }), 'k', kRange('2.5')],
     ['k "16"', withOptions({ k: '16' }), 'k', kRange('"16"')],
     ['k NaN', withOptions({ k: NaN }), 'k', kRange('NaN')],
-    ['k larger than the number of pixels', withOptions({ k: 17 }), 'k', 'k must be at most the number of pixels (16), received 17'],
+    [
+      'k larger than the number of pixels',
+      withOptions({ k: 17 }),
+      'k',
+      'k must be at most the number of pixels (16), received 17',
+    ],
     ['seed -1', withOptions({ seed: -1 }), 'seed', 'seed must be an integer between 0 and 4294967295, received -1'],
     ['seed 1.5', withOptions({ seed: 1.5 }), 'seed', 'seed must be an integer between 0 and 4294967295, received 1.5'],
-    ['colorSpace "hsv"', withOptions({ colorSpace: 'hsv' }), 'colorSpace', 'colorSpace must be one of "rgb", "oklab", received "hsv"'],
+    [
+      'colorSpace "hsv"',
+      withOptions({ colorSpace: 'hsv' }),
+      'colorSpace',
+      'colorSpace must be one of "rgb", "oklab", received "hsv"',
+    ],
     ['dither "yes"', withOptions({ dither: 'yes' }), 'dither', 'dither must be a boolean, received "yes"'],
     ['dither 1', withOptions({ dither: 1 }), 'dither', 'dither must be a boolean, received 1'],
     [
@@ -43,12 +52,7 @@ describe('quantize rejects invalid options', () => {
       'batchSize',
       'batchSize must be an integer between 16 and 1048576, received 8',
     ],
-    [
-      'maxSteps -1',
-      withOptions({ maxSteps: -1 }),
-      'maxSteps',
-      'maxSteps must be an integer between 0 and 100000, received -1',
-    ],
+    ['maxSteps -1', withOptions({ maxSteps: -1 }), 'maxSteps', 'maxSteps must be an integer between 0 and 100000, received -1'],
     [
       'lloydIterations 10001',
       withOptions({ lloydIterations: 10001 }),
@@ -57,7 +61,12 @@ describe('quantize rejects invalid options', () => {
     ],
     ['tolerance 2', withOptions({ tolerance: 2 }), 'tolerance', 'tolerance must be a number between 0 and 1, received 2'],
     ['restarts 0', withOptions({ restarts: 0 }), 'restarts', 'restarts must be an integer between 1 and 100, received 0'],
-    ['channels 2', withImage({ channels: 2, data: new Uint8Array(32) }), 'image.channels', 'image.channels must be 3 (RGB) or 4 (RGBA), received 2'],
+    [
+      'channels 2',
+      withImage({ channels: 2, data: new Uint8Array(32) }),
+      'image.channels',
+      'image.channels must be 3 (RGB) or 4 (RGBA), received 2',
+    ],
     [
       'data one byte short',
       withImage({ data: new Uint8Array(47) }),
@@ -83,17 +92,22 @@ describe('quantize rejects invalid options', () => {
       'image.data must be a Uint8Array, Uint8ClampedArray or Buffer, received Uint16Array(48)',
     ],
     ['width 0', withImage({ width: 0 }), 'image.width', 'image.width must be an integer between 1 and 1073741824, received 0'],
-    ['height 2.5', withImage({ height: 2.5 }), 'image.height', 'image.height must be an integer between 1 and 1073741824, received 2.5'],
+    [
+      'height 2.5',
+      withImage({ height: 2.5 }),
+      'image.height',
+      'image.height must be an integer between 1 and 1073741824, received 2.5',
+    ],
   ];
   for (const [name, run, option, message] of cases) {
-    test(name, () => assertInvalid(run, option, message));
+    void test(name, () => assertInvalid(run, option, message));
   }
 
-  test('image null', () => {
+  void test('image null', () => {
     assertInvalid(() => quantize(null as unknown as QuantizeImage), 'image', 'image must be an object, received null');
   });
 
-  test('the boundary values are accepted', () => {
+  void test('the boundary values are accepted', () => {
     assert.equal(quantize(image, { k: 2 }).options.k, 2);
     assert.equal(quantize(image, { k: 16 }).options.k, 16);
     assert.equal(quantize(image, { seed: 0xffffffff }).options.seed, 0xffffffff);
@@ -102,15 +116,15 @@ describe('quantize rejects invalid options', () => {
   });
 });
 
-describe('quantize resolves defaults', () => {
-  test('every documented default is applied and the result options are frozen', () => {
+void describe('quantize resolves defaults', () => {
+  void test('every documented default is applied and the result options are frozen', () => {
     const { options } = quantize(image);
     assert.deepEqual(options, { ...QUANTIZE_DEFAULTS, restarts: 4 });
     assert.ok(Object.isFrozen(options));
     assert.ok(Object.isFrozen(QUANTIZE_DEFAULTS));
   });
 
-  test('restarts default to 4 up to k 32, 2 up to k 64, then 1', () => {
+  void test('restarts default to 4 up to k 32, 2 up to k 64, then 1', () => {
     const big: QuantizeImage = { data: new Uint8Array(16 * 16 * 3), width: 16, height: 16, channels: 3 };
     const restarts = (k: number): number => quantize(big, { k }).options.restarts;
     assert.deepEqual([32, 33, 64, 65, 256].map(restarts), [4, 2, 2, 1, 1]);

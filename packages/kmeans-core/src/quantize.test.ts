@@ -41,8 +41,8 @@ function usage(result: QuantizeResult): number[] {
   return counts;
 }
 
-describe('quantize gives exact palettes under a fixed seed', () => {
-  test('4 distinct colours, k=4: the palette is those colours, most used first', () => {
+void describe('quantize gives exact palettes under a fixed seed', () => {
+  void test('4 distinct colours, k=4: the palette is those colours, most used first', () => {
     const colours = [
       [200, 30, 40],
       [10, 220, 90],
@@ -60,7 +60,7 @@ describe('quantize gives exact palettes under a fixed seed', () => {
     }
   });
 
-  test('two tight, well-separated groups, k=2: the palette is their rounded means', () => {
+  void test('two tight, well-separated groups, k=2: the palette is their rounded means', () => {
     const colours: number[][] = [];
     const counts: number[] = [];
     // Group A: 27 colours once each, mean exactly (11, 21, 31).
@@ -82,7 +82,7 @@ describe('quantize gives exact palettes under a fixed seed', () => {
     assert.equal(result.stats.uniqueColours, 45);
   });
 
-  test('bird_small, k=16, seed 1 (snapshot)', () => {
+  void test('bird_small, k=16, seed 1 (snapshot)', () => {
     const result = quantize(loadBird(), { k: 16, seed: 1 });
     // prettier-ignore
     assert.deepEqual(Array.from(result.palette), [
@@ -91,7 +91,7 @@ describe('quantize gives exact palettes under a fixed seed', () => {
     ]);
   });
 
-  test('bird_small, k=16, seed 1, colorSpace oklab (snapshot)', () => {
+  void test('bird_small, k=16, seed 1, colorSpace oklab (snapshot)', () => {
     const result = quantize(loadBird(), { k: 16, seed: 1, colorSpace: 'oklab' });
     // prettier-ignore
     assert.deepEqual(Array.from(result.palette), [
@@ -101,10 +101,14 @@ describe('quantize gives exact palettes under a fixed seed', () => {
   });
 });
 
-describe('quantize is deterministic', () => {
-  test('the same seed gives byte-identical palette and indices', () => {
+void describe('quantize is deterministic', () => {
+  void test('the same seed gives byte-identical palette and indices', () => {
     const image = loadBird();
-    for (const options of [{ k: 16, seed: 7 }, { k: 64, seed: 3, colorSpace: 'oklab' as const }, { k: 8, dither: true }]) {
+    for (const options of [
+      { k: 16, seed: 7 },
+      { k: 64, seed: 3, colorSpace: 'oklab' as const },
+      { k: 8, dither: true },
+    ]) {
       const a = quantize(image, options);
       const b = quantize(image, options);
       assert.deepEqual(a.palette, b.palette);
@@ -113,7 +117,7 @@ describe('quantize is deterministic', () => {
     }
   });
 
-  test('a Buffer view at a byte offset, a Uint8ClampedArray and a copy give the same result', () => {
+  void test('a Buffer view at a byte offset, a Uint8ClampedArray and a copy give the same result', () => {
     const image = loadBird();
     const backing = Buffer.alloc(image.data.length + 13, 0xab);
     backing.set(image.data, 7);
@@ -128,7 +132,7 @@ describe('quantize is deterministic', () => {
   });
 });
 
-describe('quantize output', () => {
+void describe('quantize output', () => {
   const bird = loadBird();
   for (const [k, colorSpace] of [
     [2, 'rgb'],
@@ -138,7 +142,7 @@ describe('quantize output', () => {
     [256, 'rgb'],
     [256, 'oklab'],
   ] as const) {
-    test(`bird_small k=${k} ${colorSpace}: used entries only, most used first, quality as measured`, () => {
+    void test(`bird_small k=${k} ${colorSpace}: used entries only, most used first, quality as measured`, () => {
       const result = quantize(bird, { k, colorSpace });
       const entries = result.palette.length / 3;
       assert.ok(entries >= 2 && entries <= k);
@@ -153,20 +157,21 @@ describe('quantize output', () => {
     });
   }
 
-  test('quality with dithering equals the per-pixel computation', () => {
+  void test('quality with dithering equals the per-pixel computation', () => {
     const result = quantize(bird, { k: 16, dither: true });
     const mse = perPixelMse(bird, result);
     assert.equal(result.stats.mse, mse);
     assert.equal(result.stats.psnr, psnrFromMse(mse));
   });
 
-  test('uniqueColours counts the distinct colours of the input', () => {
+  void test('uniqueColours counts the distinct colours of the input', () => {
     const distinct = new Set<number>();
-    for (let p = 0; p < 128 * 128; p++) distinct.add((bird.data[3 * p]! << 16) | (bird.data[3 * p + 1]! << 8) | bird.data[3 * p + 2]!);
+    for (let p = 0; p < 128 * 128; p++)
+      distinct.add((bird.data[3 * p]! << 16) | (bird.data[3 * p + 1]! << 8) | bird.data[3 * p + 2]!);
     assert.equal(quantize(bird, { k: 16 }).stats.uniqueColours, distinct.size);
   });
 
-  test('more palette entries than colours reproduce the image exactly', () => {
+  void test('more palette entries than colours reproduce the image exactly', () => {
     // 10 colours, 10×12 pixels, k=16.
     const colours = Array.from({ length: 10 }, (_, i) => [i * 25, 255 - i * 20, (i * 71) % 256]);
     const image = imageOf(colours, [30, 20, 15, 12, 10, 9, 8, 7, 5, 4], 10);
@@ -183,7 +188,7 @@ describe('quantize output', () => {
     }
   });
 
-  test('a single-colour image gives a one-entry palette', () => {
+  void test('a single-colour image gives a one-entry palette', () => {
     const image: QuantizeImage = { data: new Uint8Array(4 * 4 * 3).fill(77), width: 4, height: 4, channels: 3 };
     const result = quantize(image, { k: 4 });
     assert.deepEqual(Array.from(result.palette), [77, 77, 77]);

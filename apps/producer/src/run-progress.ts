@@ -1,0 +1,104 @@
+import type { JobFailureRecord, RunSnapshot, RunStore } from '@kpress/runs';
+
+/** Images finished per second since the run was created, and the time left at that pace. */
+export function pace(snapshot: RunSnapshot, now: number): { perSecond: number; etaSeconds: number | null } {
+  const finished = snapshot.done + snapshot.failed;
+  const end = snapshot.finishedAt ?? now;
+  const seconds = Math.max(0.001, (end - snapshot.createdAt) / 1000);
+  const perSecond = finished / seconds;
+  const remaining = Math.max(0, snapshot.jobs - finished);
+  return { perSecond, etaSeconds: snapshot.complete ? 0 : perSecond > 0 && snapshot.listingDone ? remaining / perSecond : null };
+}
+
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '?';
+  if (seconds < 60) return `${Math.round(seconds)}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+/** One line of counts: what a progress bar and plain progress lines show. */
+export function progressLine(snapshot: RunSnapshot, now: number): string {
+  const { perSecond, etaSeconds } = pace(snapshot, now);
+  const finished = snapshot.done + snapshot.failed;
+  const total = snapshot.listingDone ? String(snapshot.jobs) : `${snapshot.jobs}+`;
+  return (
+    `${finished}/${total} · done ${snapshot.done} · skipped ${snapshot.skipped} · failed ${snapshot.failed} · ` +
+    `active ${snapshot.active} · queued ${snapshot.queued} · ${perSecond.toFixed(2)} img/s · ETA ${formatDuration(etaSeconds)}`
+  );
+}
+
+export function progressBar(snapshot: RunSnapshot, width = 30): string {
+  const finished = snapshot.done + snapshot.failed;
+  const share = snapshot.jobs > 0 ? Math.min(1, finished / snapshot.jobs) : snapshot.complete ? 1 : 0;
+  const filled = Math.round(share * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(share * 100)).padStart(3)}%`;
+}
+
+/** The human status report of `kpress status`. */
+export function formatStatus(snapshot: RunSnapshot, failures: readonly JobFailureRecord[], now: number): string {
+  const { perSecond, etaSeconds } = pace(snapshot, now);
+  const ratio = snapshot.bytesOut > 0 ? snapshot.bytesIn / snapshot.bytesOut : null;
+  const lines = [
+    `run ${snapshot.runId} (${snapshot.complete ? 'complete' : snapshot.listingDone ? 'running' : 'listing'})`,
+    `  from ${snapshot.source} to ${snapshot.destination}`,
+    `  params ${JSON.stringify(snapshot.params)}`,
+    `  queued ${snapshot.queued}, active ${snapshot.active}, done ${snapshot.done}, skipped ${snapshot.skipped}, failed ${snapshot.failed}` +
+      ` (of ${snapshot.jobs} jobs; ${snapshot.listed} objects listed, ${snapshot.notImages} not images)`,
+    `  throughput ${perSecond.toFixed(2)} images/s, ETA ${formatDuration(etaSeconds)}`,
+    `  bytes ${formatBytes(snapshot.bytesIn)} → ${formatBytes(snapshot.bytesOut)}${ratio ? ` (${ratio.toFixed(2)}× smaller)` : ''}` +
+      `${snapshot.meanPsnr !== null ? `, mean PSNR ${snapshot.meanPsnr.toFixed(2)} dB` : ''}`,
+  ];
+  if (failures.length > 0) {
+    lines.push(`  failures (${snapshot.failed}):`);
+    for (const f of failures.slice(0, 50)) lines.push(`    ${f.key}: [${f.code}] ${f.reason}`);
+    if (failures.length > 50) lines.push(`    … ${failures.length - 50} more (kpress status --json lists them all)`);
+  }
+  return lines.join('\n');
+}
+
+export interface WatchOptions {
+  readonly intervalMs: number;
+  /** Where progress goes (stderr): a redrawn bar on a terminal, a plain line per change otherwise. */
+  readonly output: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Follows a run until it completes, reading its counters (one Redis round trip per interval,
+ * whatever the run's size). Returns the final snapshot.
+ */
+export async function watchRun(runs: RunStore, runId: string, options: WatchOptions): Promise<RunSnapshot> {
+  const tty = options.output.isTTY === true;
+  let lastLine = '';
+  let lastPrinted = 0;
+  for (;;) {
+    const snapshot = await runs.get(runId);
+    if (!snapshot) throw new Error(`run ${runId} does not exist (or has expired)`);
+    const now = Date.now();
+    const line = progressLine(snapshot, now);
+    if (tty) {
+      options.output.write(`\r\x1b[2K${progressBar(snapshot)} ${line}`);
+      if (snapshot.complete) options.output.write('\n');
+    } else if (snapshot.complete || (line.replace(/ · [\d.]+ img\/s.*$/, '') !== lastLine && now - lastPrinted >= 1000)) {
+      options.output.write(`${line}\n`);
+      lastLine = line.replace(/ · [\d.]+ img\/s.*$/, '');
+      lastPrinted = now;
+    }
+    if (snapshot.complete) return snapshot;
+    if (options.signal?.aborted) throw new Error('stopped waiting');
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
+  }
+}

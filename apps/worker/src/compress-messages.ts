@@ -1,0 +1,26 @@
+import type { CompressParams } from '@kpress/compress';
+import type { QuantizeStats } from '@kpress/kmeans-core';
+
+export interface CompressRequest {
+  readonly id: number;
+  readonly bytes: Uint8Array;
+  readonly params: CompressParams;
+  readonly maxPixels: number;
+}
+
+export interface CompressSuccess {
+  readonly id: number;
+  readonly ok: true;
+  readonly output: { readonly bytes: Uint8Array; readonly format: string; readonly bitDepth: number; readonly extension: string };
+  readonly source: { readonly width: number; readonly height: number; readonly format: string; readonly bytes: number };
+  readonly result: { readonly palette: Uint8Array; readonly paletteAlpha: Uint8Array | null; readonly stats: QuantizeStats };
+  readonly timingsMs: Readonly<Record<string, number>>;
+}
+
+export interface CompressFailure {
+  readonly id: number;
+  readonly ok: false;
+  readonly error: { readonly name: string; readonly message: string; readonly permanent: boolean; readonly code: string };
+}
+
+export type CompressReply = CompressSuccess | CompressFailure;

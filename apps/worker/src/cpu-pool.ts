@@ -1,0 +1,110 @@
+import { Worker } from 'node:worker_threads';
+import type { CompressParams } from '@kpress/compress';
+import type { CompressReply, CompressRequest, CompressSuccess } from './compress-messages.js';
+
+/** An image the thread refused or could not process; `permanent` says whether a retry could help. */
+export class CompressFailedError extends Error {
+  override readonly name = 'CompressFailedError';
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface CpuPool {
+  compress(bytes: Buffer, params: CompressParams, maxPixels: number): Promise<CompressSuccess>;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  readonly resolve: (reply: CompressSuccess) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+/**
+ * A fixed set of worker threads running compress-thread.js. Requests beyond the thread count
+ * wait in order. A thread that dies is replaced, and its job fails with a retryable error.
+ */
+export function createCpuPool(threads: number): CpuPool {
+  const entry = new URL('./compress-thread.js', import.meta.url);
+  const pending = new Map<number, Pending>();
+  const owners = new Map<number, Slot>();
+  const waiting: { request: CompressRequest; pending: Pending }[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  const spawn = (): Slot => {
+    const slot: Slot = { worker: new Worker(entry), busy: false };
+    slot.worker.on('message', (reply: CompressReply) => {
+      const job = pending.get(reply.id);
+      pending.delete(reply.id);
+      owners.delete(reply.id);
+      slot.busy = false;
+      if (job) {
+        if (reply.ok) job.resolve(reply);
+        else job.reject(new CompressFailedError(reply.error.message, reply.error.code, reply.error.permanent));
+      }
+      dispatch();
+    });
+    slot.worker.on('error', (error) => failSlot(slot, error));
+    slot.worker.on('exit', (code) => {
+      if (!closed) failSlot(slot, new Error(`compress thread exited with code ${code}`));
+    });
+    return slot;
+  };
+
+  const slots: Slot[] = Array.from({ length: threads }, spawn);
+
+  function failSlot(slot: Slot, error: Error): void {
+    for (const [id, owner] of owners) {
+      if (owner !== slot) continue;
+      pending.get(id)?.reject(new CompressFailedError(`compress thread failed: ${error.message}`, 'thread-crashed', false));
+      pending.delete(id);
+      owners.delete(id);
+    }
+    if (closed) return;
+    const index = slots.indexOf(slot);
+    if (index >= 0) {
+      void slot.worker.terminate();
+      slots[index] = spawn();
+      dispatch();
+    }
+  }
+
+  function dispatch(): void {
+    for (const slot of slots) {
+      if (slot.busy || waiting.length === 0) continue;
+      const next = waiting.shift()!;
+      slot.busy = true;
+      pending.set(next.request.id, next.pending);
+      owners.set(next.request.id, slot);
+      slot.worker.postMessage(next.request, [next.request.bytes.buffer as ArrayBuffer]);
+    }
+  }
+
+  return {
+    compress(bytes, params, maxPixels) {
+      if (closed) return Promise.reject(new Error('the compress pool is closed'));
+      // Copy into a buffer of our own so it can be transferred (S3 bodies may share a pool).
+      const own = new Uint8Array(bytes.length);
+      own.set(bytes);
+      return new Promise((resolve, reject) => {
+        waiting.push({ request: { id: nextId++, bytes: own, params, maxPixels }, pending: { resolve, reject } });
+        dispatch();
+      });
+    },
+    async close() {
+      closed = true;
+      for (const { pending: job } of waiting.splice(0)) job.reject(new Error('the compress pool is closed'));
+      await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { hostname } from 'node:os';
+import { buildMetadata } from '@kpress/compress';
+import { type ImageJob, JOB_HASH_METADATA, jobHash, metadataKeyFor, parseImageJob } from '@kpress/job-contract';
+import type { ObjectStore } from '@kpress/object-store';
+import type { RunStore } from '@kpress/runs';
+import type { Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
+import type { Logger } from 'pino';
+import type { CpuPool } from './cpu-pool.js';
+import { classifyFailure, InvalidJobError } from './failure.js';
+import type { WorkerMetrics } from './worker-metrics.js';
+
+export interface ProcessorDeps {
+  readonly store: ObjectStore;
+  readonly runs: RunStore;
+  readonly pool: CpuPool;
+  readonly logger: Logger;
+  readonly metrics: WorkerMetrics;
+  readonly maxPixels: number;
+  readonly maxInputBytes: number;
+  /** Called by the worker whose job completed a run (exactly one per run). */
+  readonly onRunComplete: (runId: string) => Promise<void>;
+}
+
+/** The small result BullMQ stores for a completed job. */
+export interface ImageJobResult {
+  readonly output: string;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly psnr: number | null;
+}
+
+/**
+ * Processes one image job: download → compress (in a worker thread) → upload the image → upload
+ * its metadata document → count the outcome in the run. Permanent failures are counted and end
+ * the job at once (UnrecoverableError); transient ones are rethrown for BullMQ to retry, and
+ * counted only when the last attempt fails.
+ */
+export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Promise<ImageJobResult> {
+  const host = hostname();
+  return async (job) => {
+    let data: ImageJob;
+    try {
+      data = parseImageJob(job.data);
+    } catch (error) {
+      deps.logger.error({ jobId: job.id, err: error }, 'rejected job with invalid data');
+      throw new UnrecoverableError(new InvalidJobError((error as Error).message).message);
+    }
+    const jobId = job.id ?? 'unknown';
+    const source = `s3://${data.source.bucket}/${data.source.key}`;
+    const log = deps.logger.child({ runId: data.runId, jobId, key: data.source.key });
+    await deps.runs.startJob(data.runId, jobId);
+    try {
+      return await run(data, jobId, log);
+    } catch (error) {
+      const verdict = classifyFailure(error);
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (verdict.permanent || lastAttempt) {
+        const reason = verdict.permanent ? verdict.reason : `gave up after ${job.attemptsMade + 1} attempts: ${verdict.reason}`;
+        log.warn({ code: verdict.code, reason }, 'image failed');
+        deps.metrics.failed.inc();
+        const finish = await deps.runs.finishJob(data.runId, jobId, { status: 'failed', failure: { key: source, code: verdict.code, reason } });
+        if (finish.completedRun) await deps.onRunComplete(data.runId);
+        if (verdict.permanent) throw new UnrecoverableError(`${source}: ${reason}`);
+      } else {
+        deps.metrics.retried.inc();
+        log.warn({ code: verdict.code, reason: verdict.reason, attempt: job.attemptsMade + 1 }, 'transient failure, will retry');
+      }
+      throw error;
+    }
+  };
+
+  async function run(data: ImageJob, jobId: string, log: Logger): Promise<ImageJobResult> {
+    const started = performance.now();
+    const { body, etag } = await deps.store.get(data.source.bucket, data.source.key, { maxBytes: deps.maxInputBytes });
+    const download = elapsed(started);
+    const compressed = await deps.pool.compress(body, data.params, deps.maxPixels);
+    // The hash uses the version actually read, so a later enqueue sees this object as done.
+    const hash = jobHash({ ...data, source: { ...data.source, etag } });
+    const uploadStarted = performance.now();
+    const contentType = compressed.output.format === 'webp' ? 'image/webp' : 'image/png';
+    await deps.store.put(data.output.bucket, data.output.key, Buffer.from(compressed.output.bytes), {
+      contentType,
+      metadata: { [JOB_HASH_METADATA]: hash },
+    });
+    const metadata = buildMetadata(compressed, {
+      runId: data.runId,
+      jobId,
+      source: { bucket: data.source.bucket, key: data.source.key, etag },
+      output: { bucket: data.output.bucket, key: data.output.key },
+      params: data.params,
+      extraTimingsMs: {},
+      worker: { host, pid: process.pid },
+      createdAt: new Date(),
+    });
+    const upload = elapsed(uploadStarted);
+    const timingsMs = { download, ...compressed.timingsMs, upload, total: elapsed(started) };
+    // Written after the image: its presence means the image is complete.
+    await deps.store.put(data.output.bucket, metadataKeyFor(data.output.key), Buffer.from(JSON.stringify({ ...metadata, timingsMs }, null, 2)), {
+      contentType: 'application/json',
+      metadata: { [JOB_HASH_METADATA]: hash },
+    });
+    const megapixels = (compressed.source.width * compressed.source.height) / 1e6;
+    deps.metrics.observe(timingsMs, megapixels, body.length, compressed.output.bytes.length);
+    const finish = await deps.runs.finishJob(data.runId, jobId, {
+      status: 'done',
+      result: {
+        key: data.source.key,
+        output: data.output.key,
+        bytesIn: body.length,
+        bytesOut: compressed.output.bytes.length,
+        psnr: metadata.quality.psnr,
+        megapixels,
+        timingsMs,
+      },
+    });
+    log.info({ bytesIn: body.length, bytesOut: compressed.output.bytes.length, psnr: metadata.quality.psnr, ms: timingsMs.total }, 'image done');
+    if (finish.completedRun) await deps.onRunComplete(data.runId);
+    return { output: `s3://${data.output.bucket}/${data.output.key}`, bytesIn: body.length, bytesOut: compressed.output.bytes.length, psnr: metadata.quality.psnr };
+  }
+}
+
+function elapsed(since: number): number {
+  return Math.round((performance.now() - since) * 10) / 10;
+}
