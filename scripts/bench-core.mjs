@@ -89,9 +89,7 @@ if (!core || !codec || !existsSync(CLI)) {
 const imageQ = await optionalImport('image-q');
 const { naiveKmeans } = await import('./bench/naive-kmeans.mjs');
 const pngquantVersion = probe('pngquant', ['--version']);
-const sklearnVersion = existsSync(PYTHON)
-  ? probe(PYTHON, ['-c', 'import numpy, sklearn; print(sklearn.__version__)'])
-  : null;
+const sklearnVersion = existsSync(PYTHON) ? probe(PYTHON, ['-c', 'import numpy, sklearn; print(sklearn.__version__)']) : null;
 const gnuTime = existsSync('/usr/bin/time') && probe('/usr/bin/time', ['-f', '%M', 'true']) !== null;
 
 const peers = {
@@ -113,7 +111,11 @@ async function buildMosaic() {
   if (existsSync(MOSAIC)) return;
   log(`building ${relative(ROOT, MOSAIC)}`);
   const [tileW, tileH, cols, rows] = [500, 375, 8, 8];
-  const tile = (name) => sharp(join(ROOT, 'samples', name)).resize(tileW, tileH, { fit: 'cover' }).png().toBuffer();
+  const tile = (name) =>
+    sharp(join(ROOT, 'samples', name))
+      .resize(tileW, tileH, { fit: 'cover' })
+      .png()
+      .toBuffer();
   const tiles = [await tile('china.jpg'), await tile('flower.jpg')];
   const composite = [];
   for (let r = 0; r < rows; r++)
@@ -125,7 +127,10 @@ async function buildMosaic() {
 }
 
 async function decodeRgb(input) {
-  const { data, info } = await sharp(input, { limitInputPixels: false }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(input, { limitInputPixels: false })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`decoding ${input} gave ${info.channels} channels`);
   return { data, width: info.width, height: info.height };
 }
@@ -175,7 +180,9 @@ async function writeRgbAsPng(rgb, width, height, file) {
       e = entry.size;
       if (e >= 256) {
         // More than 256 colours: not a palette image; keep it truecolour (lossless).
-        await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toFile(file);
+        await sharp(rgb, { raw: { width, height, channels: 3 } })
+          .png()
+          .toFile(file);
         return;
       }
       entry.set(key, e);
@@ -211,18 +218,36 @@ const METHODS = [
       let result;
       for (let i = 0; i < ctx.runs; i++) {
         const started = now();
-        result = core.quantize({ data: ctx.source.data, width: ctx.source.width, height: ctx.source.height, channels: 3 }, { k: ctx.k });
+        result = core.quantize(
+          { data: ctx.source.data, width: ctx.source.width, height: ctx.source.height, channels: 3 },
+          { k: ctx.k },
+        );
         times.push(now() - started);
       }
       const { width, height } = ctx.source;
-      writeFileSync(ctx.file, codec.encodeIndexedPng({ width, height, palette: result.palette, paletteAlpha: result.paletteAlpha, indices: result.indices }));
-      return { file: ctx.file, ms: median(times), times, extra: { selfReportedPsnr: result.stats.psnr, iterations: result.stats.iterations } };
+      writeFileSync(
+        ctx.file,
+        codec.encodeIndexedPng({
+          width,
+          height,
+          palette: result.palette,
+          paletteAlpha: result.paletteAlpha,
+          indices: result.indices,
+        }),
+      );
+      return {
+        file: ctx.file,
+        ms: median(times),
+        times,
+        extra: { selfReportedPsnr: result.stats.psnr, iterations: result.stats.iterations },
+      };
     },
   },
   {
     id: 'kpress-cli',
     label: 'kpress compress',
-    timing: 'wall time of `node apps/cli/dist/main.js compress IN -o OUT --k K --json` (startup+read+decode+quantize+encode+write)',
+    timing:
+      'wall time of `node apps/cli/dist/main.js compress IN -o OUT --k K --json` (startup+read+decode+quantize+encode+write)',
     async run(ctx) {
       const times = [];
       let metadata;
@@ -231,7 +256,12 @@ const METHODS = [
         times.push(r.ms);
         metadata = JSON.parse(r.stdout);
       }
-      return { file: ctx.file, ms: median(times), times, extra: { timingsMs: metadata.timingsMs, selfReportedPsnr: metadata.quality.psnr } };
+      return {
+        file: ctx.file,
+        ms: median(times),
+        times,
+        extra: { timingsMs: metadata.timingsMs, selfReportedPsnr: metadata.quality.psnr },
+      };
     },
   },
   {
@@ -241,7 +271,9 @@ const METHODS = [
     timing: 'sharp(IN).png({palette, colours: K, effort: 10, dither: 0}).toFile() in-process (decode+quantize+encode+write)',
     async run(ctx) {
       const started = now();
-      await sharp(ctx.input, { limitInputPixels: false }).png({ palette: true, colours: ctx.k, effort: 10, dither: 0 }).toFile(ctx.file);
+      await sharp(ctx.input, { limitInputPixels: false })
+        .png({ palette: true, colours: ctx.k, effort: 10, dither: 0 })
+        .toFile(ctx.file);
       return { file: ctx.file, ms: now() - started };
     },
   },
@@ -364,7 +396,13 @@ for (const image of IMAGE_NAMES) {
   if (!input) throw new Error(`unknown image ${image}; known: ${Object.keys(IMAGE_FILES).join(', ')}`);
   const source = await decodeRgb(input);
   const isMosaic = image === MOSAIC_NAME;
-  images[image] = { file: relative(ROOT, input), width: source.width, height: source.height, pixels: source.width * source.height, colours: countColours(source.data) };
+  images[image] = {
+    file: relative(ROOT, input),
+    width: source.width,
+    height: source.height,
+    pixels: source.width * source.height,
+    colours: countColours(source.data),
+  };
   let pngCopy = null;
   let rawCopy = null;
   const shared = {
@@ -376,7 +414,9 @@ for (const image of IMAGE_NAMES) {
     pngSource: async () => {
       if (!pngCopy) {
         pngCopy = join(TMP, `${image}-source.png`);
-        await sharp(source.data, { raw: { width: source.width, height: source.height, channels: 3 } }).png({ compressionLevel: 1 }).toFile(pngCopy);
+        await sharp(source.data, { raw: { width: source.width, height: source.height, channels: 3 } })
+          .png({ compressionLevel: 1 })
+          .toFile(pngCopy);
       }
       return pngCopy;
     },
@@ -425,10 +465,18 @@ if (IMAGE_NAMES.includes(MOSAIC_NAME)) {
   try {
     if (gnuTime) {
       run('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, CLI, 'compress', MOSAIC, '-o', out, '--k', '256']);
-      rss = { kb: Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()), how: '/usr/bin/time -f %M (max RSS of the child, KiB)' };
+      rss = {
+        kb: Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()),
+        how: '/usr/bin/time -f %M (max RSS of the child, KiB)',
+      };
     } else {
-      run(process.execPath, [RSS_WRAPPER, 'compress', MOSAIC, '-o', out, '--k', '256'], { env: { ...process.env, KPRESS_BENCH_RSS_FILE: rssFile } });
-      rss = { kb: readJson(rssFile).maxRssKb, how: 'process.resourceUsage().maxRSS at exit, via scripts/bench/rss-wrapper.mjs (KiB)' };
+      run(process.execPath, [RSS_WRAPPER, 'compress', MOSAIC, '-o', out, '--k', '256'], {
+        env: { ...process.env, KPRESS_BENCH_RSS_FILE: rssFile },
+      });
+      rss = {
+        kb: readJson(rssFile).maxRssKb,
+        how: 'process.resourceUsage().maxRSS at exit, via scripts/bench/rss-wrapper.mjs (KiB)',
+      };
     }
   } catch (error) {
     rss = { error: String(error?.message ?? error).split('\n')[0] };
@@ -453,11 +501,17 @@ console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 
 for (const [peer, version] of Object.entries(peers)) console.log(`  ${pad(`${peer}:`, 14)}${version ?? 'not installed'}`);
 console.log('Images:');
 for (const [name, info] of Object.entries(images))
-  console.log(`  ${pad(name, 11)}${info.file}  ${info.width}×${info.height} (${(info.pixels / 1e6).toFixed(2)} MP, ${info.colours} colours)`);
+  console.log(
+    `  ${pad(name, 11)}${info.file}  ${info.width}×${info.height} (${(info.pixels / 1e6).toFixed(2)} MP, ${info.colours} colours)`,
+  );
 console.log('Time column, per method:');
 for (const m of METHODS) console.log(`  ${pad(m.label, 24)}${m.timing}`);
-console.log(`  (mosaic rows of kpress quantize, kpress compress and sharp default effort: median of ${RUNS} runs; every other cell: 1 run)`);
-console.log('Output bytes: kpress, sharp and pngquant as each writes its PNG; image-q, naive and sklearn pixels written by kpress\'s indexed-PNG writer.');
+console.log(
+  `  (mosaic rows of kpress quantize, kpress compress and sharp default effort: median of ${RUNS} runs; every other cell: 1 run)`,
+);
+console.log(
+  "Output bytes: kpress, sharp and pngquant as each writes its PNG; image-q, naive and sklearn pixels written by kpress's indexed-PNG writer.",
+);
 
 const row = (cells, widths) => cells.map((c, i) => (i < 2 ? pad(c, widths[i]) : lpad(c, widths[i]))).join('  ');
 const widths = [11, 24, 9, 8, 10, 11];
@@ -468,7 +522,8 @@ for (const k of KS) {
   console.log('-'.repeat(widths.reduce((a, b) => a + b + 2, -2)));
   for (const image of Object.keys(images)) {
     for (const r of results.filter((x) => x.k === k && x.image === image)) {
-      if (r.skipped || r.error) console.log(row([image, r.label, '', '', '', ''], widths).trimEnd() + `  ${r.skipped ?? `error: ${r.error}`}`);
+      if (r.skipped || r.error)
+        console.log(row([image, r.label, '', '', '', ''], widths).trimEnd() + `  ${r.skipped ?? `error: ${r.error}`}`);
       else console.log(row([image, r.label, fmt.db(r.psnr), fmt.int(r.colours), fmt.ms(r.ms), fmt.int(r.bytes)], widths));
     }
   }
@@ -476,7 +531,8 @@ for (const k of KS) {
 
 // ---------------------------------------------------------------- summary
 
-const get = (image, k, method) => results.find((r) => r.image === image && r.k === k && r.method === method && r.psnr !== undefined);
+const get = (image, k, method) =>
+  results.find((r) => r.image === image && r.k === k && r.method === method && r.psnr !== undefined);
 const summary = [];
 const line = (text, extra = {}) => {
   summary.push({ text, ...extra });
@@ -529,7 +585,9 @@ if (KS.includes(64)) {
 }
 
 console.log('');
-console.log(`Summary — speed on the ${images[MOSAIC_NAME] ? `${images[MOSAIC_NAME].width}×${images[MOSAIC_NAME].height} ` : ''}mosaic (median of ${RUNS} runs)`);
+console.log(
+  `Summary — speed on the ${images[MOSAIC_NAME] ? `${images[MOSAIC_NAME].width}×${images[MOSAIC_NAME].height} ` : ''}mosaic (median of ${RUNS} runs)`,
+);
 const ratio = (label, a, b, target) => {
   if (!a || !b) {
     const text = `${label}: n/a (not measured)`;
@@ -542,9 +600,24 @@ const ratio = (label, a, b, target) => {
   console.log(`  ${text}`);
   line(text, { value, target, pass: value <= target, numeratorMs: a.ms, denominatorMs: b.ms });
 };
-ratio('K=256 kpress compress (end to end) ÷ sharp palette PNG 256 colours default effort', get(MOSAIC_NAME, 256, 'kpress-cli'), get(MOSAIC_NAME, 256, 'sharp-default'), 0.35);
-ratio('K=16  kpress compress (end to end) ÷ sharp palette PNG 16 colours default effort', get(MOSAIC_NAME, 16, 'kpress-cli'), get(MOSAIC_NAME, 16, 'sharp-default'), 0.6);
-ratio('K=256 kpress quantize+map alone ÷ sharp palette PNG 256 colours default effort', get(MOSAIC_NAME, 256, 'kpress'), get(MOSAIC_NAME, 256, 'sharp-default'), 0.2);
+ratio(
+  'K=256 kpress compress (end to end) ÷ sharp palette PNG 256 colours default effort',
+  get(MOSAIC_NAME, 256, 'kpress-cli'),
+  get(MOSAIC_NAME, 256, 'sharp-default'),
+  0.35,
+);
+ratio(
+  'K=16  kpress compress (end to end) ÷ sharp palette PNG 16 colours default effort',
+  get(MOSAIC_NAME, 16, 'kpress-cli'),
+  get(MOSAIC_NAME, 16, 'sharp-default'),
+  0.6,
+);
+ratio(
+  'K=256 kpress quantize+map alone ÷ sharp palette PNG 256 colours default effort',
+  get(MOSAIC_NAME, 256, 'kpress'),
+  get(MOSAIC_NAME, 256, 'sharp-default'),
+  0.2,
+);
 {
   const cli = get(MOSAIC_NAME, 256, 'kpress-cli');
   if (cli?.timingsMs) {
@@ -570,7 +643,9 @@ if (!rss) {
   line(text, { mb, target: 400, pass: mb <= 400, how: rss.how });
 }
 console.log('');
-console.log(`Benchmark time ${((now() - benchStarted) / 1000).toFixed(0)} s. Results: ${relative(ROOT, join(BENCH, 'bench-core.json'))}; small outputs in ${relative(ROOT, OUT)}/. Targets are informational; exit code 0.`);
+console.log(
+  `Benchmark time ${((now() - benchStarted) / 1000).toFixed(0)} s. Results: ${relative(ROOT, join(BENCH, 'bench-core.json'))}; small outputs in ${relative(ROOT, OUT)}/. Targets are informational; exit code 0.`,
+);
 
 writeFileSync(
   join(BENCH, 'bench-core.json'),

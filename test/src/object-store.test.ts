@@ -16,7 +16,7 @@ import { startTestS3, type TestS3 } from './support/s3-for-tests.js';
 
 const MiB = 1024 * 1024;
 
-describe('S3 object store against a real S3-compatible server', () => {
+void describe('S3 object store against a real S3-compatible server', () => {
   let s3: TestS3;
   let store: ObjectStore;
 
@@ -36,14 +36,14 @@ describe('S3 object store against a real S3-compatible server', () => {
     return bucket;
   }
 
-  it('creates a bucket, and creating it again succeeds', async () => {
+  void it('creates a bucket, and creating it again succeeds', async () => {
     const bucket = await newBucket();
     await store.createBucket(bucket);
     await store.ping(bucket);
     await assert.rejects(store.ping(`${bucket}-missing`), /does not exist/);
   });
 
-  it('puts and gets an object back, with the ETag the listing shows', async () => {
+  void it('puts and gets an object back, with the ETag the listing shows', async () => {
     const bucket = await newBucket();
     const body = Buffer.from('hello, kpress');
     await store.put(bucket, 'in/hello.txt', body, { contentType: 'text/plain' });
@@ -55,7 +55,7 @@ describe('S3 object store against a real S3-compatible server', () => {
     assert.deepEqual(listed, [{ bucket, key: 'in/hello.txt', etag: got.etag, size: body.byteLength }]);
   });
 
-  it('keeps user metadata, read back by head', async () => {
+  void it('keeps user metadata, read back by head', async () => {
     const bucket = await newBucket();
     const metadata = { 'source-etag': 'abc123', 'kpress-run': 'run-1' };
     await store.put(bucket, 'meta.json', Buffer.from('{}'), { contentType: 'application/json', metadata });
@@ -64,12 +64,12 @@ describe('S3 object store against a real S3-compatible server', () => {
     assert.deepEqual(head, { bucket, key: 'meta.json', etag: md5(Buffer.from('{}')), size: 2, metadata });
   });
 
-  it('heads a missing key as null', async () => {
+  void it('heads a missing key as null', async () => {
     const bucket = await newBucket();
     assert.equal(await store.head(bucket, 'nope.png'), null);
   });
 
-  it('fails to get a missing key with MissingObjectError', async () => {
+  void it('fails to get a missing key with MissingObjectError', async () => {
     const bucket = await newBucket();
     await assert.rejects(store.get(bucket, 'nope.png', { maxBytes: 1024 }), (error: unknown) => {
       assert.ok(error instanceof MissingObjectError, `expected MissingObjectError, got ${String(error)}`);
@@ -80,7 +80,7 @@ describe('S3 object store against a real S3-compatible server', () => {
     });
   });
 
-  it('refuses an object larger than maxBytes with ObjectTooLargeError', async () => {
+  void it('refuses an object larger than maxBytes with ObjectTooLargeError', async () => {
     const bucket = await newBucket();
     await store.put(bucket, 'big.bin', randomBytes(4096), { contentType: 'application/octet-stream' });
     await assert.rejects(store.get(bucket, 'big.bin', { maxBytes: 1000 }), (error: unknown) => {
@@ -93,7 +93,7 @@ describe('S3 object store against a real S3-compatible server', () => {
     assert.equal((await store.get(bucket, 'big.bin', { maxBytes: 4096 })).body.byteLength, 4096);
   });
 
-  it('uploads a 20 MiB body in parts and reads back the same bytes', async () => {
+  void it('uploads a 20 MiB body in parts and reads back the same bytes', async () => {
     const bucket = await newBucket();
     const proxy = await startRecordingProxy(s3.endpoint);
     const viaProxy = storeAt(proxy.endpoint, s3);
@@ -117,18 +117,22 @@ describe('S3 object store against a real S3-compatible server', () => {
     }
   });
 
-  it('lists more than one page of keys, each once and in order, and filters by prefix', async () => {
+  void it('lists more than one page of keys, each once and in order, and filters by prefix', async () => {
     const bucket = await newBucket();
     const keys = Array.from({ length: 1100 }, (_, i) => `page/item-${String(i).padStart(4, '0')}`);
     const others = ['other/a', 'other/b', 'pages-not-this'];
-    await forEachLimited([...keys, ...others], 32, (key) => store.put(bucket, key, Buffer.from(key), { contentType: 'text/plain' }));
+    await forEachLimited([...keys, ...others], 32, (key) =>
+      store.put(bucket, key, Buffer.from(key), { contentType: 'text/plain' }),
+    );
 
     const listed = await collect(store.list(bucket, 'page/'));
     assert.deepEqual(
       listed.map((object) => object.key),
       keys,
     );
-    assert.ok(listed.every((object) => object.size === Buffer.byteLength(object.key) && object.etag === md5(Buffer.from(object.key))));
+    assert.ok(
+      listed.every((object) => object.size === Buffer.byteLength(object.key) && object.etag === md5(Buffer.from(object.key))),
+    );
     assert.equal((await collect(store.list(bucket, ''))).length, keys.length + others.length);
     assert.deepEqual(
       (await collect(store.list(bucket, 'other/'))).map((object) => object.key),
@@ -137,7 +141,7 @@ describe('S3 object store against a real S3-compatible server', () => {
     assert.deepEqual(await collect(store.list(bucket, 'absent/')), []);
   });
 
-  it('reports a refused connection as a TransientStorageError', async () => {
+  void it('reports a refused connection as a TransientStorageError', async () => {
     const closedPort = await findFreePort();
     const offline = createS3ObjectStore({
       endpoint: `http://127.0.0.1:${closedPort}`,
@@ -147,8 +151,9 @@ describe('S3 object store against a real S3-compatible server', () => {
       maxAttempts: 1,
     });
     try {
-      for (const attempt of [offline.get('any', 'key.png', { maxBytes: 10 }), offline.head('any', 'key.png')]) {
-        await assert.rejects(attempt, (error: unknown) => {
+      const attempts = [() => offline.get('any', 'key.png', { maxBytes: 10 }), () => offline.head('any', 'key.png')];
+      for (const attempt of attempts) {
+        await assert.rejects(attempt(), (error: unknown) => {
           assert.ok(error instanceof TransientStorageError, `expected TransientStorageError, got ${String(error)}`);
           assert.equal(error.permanent, false);
           assert.match(error.message, /key\.png/);
@@ -161,7 +166,7 @@ describe('S3 object store against a real S3-compatible server', () => {
     }
   });
 
-  it('reports unknown credentials as an AccessDeniedError', async () => {
+  void it('reports unknown credentials as an AccessDeniedError', async () => {
     const bucket = await newBucket();
     const stranger = storeAt(s3.endpoint, { accessKeyId: 'not-a-known-key', secretAccessKey: 'wrong' });
     try {
@@ -178,7 +183,12 @@ describe('S3 object store against a real S3-compatible server', () => {
 
 function storeAt(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string }): ObjectStore {
   const { accessKeyId, secretAccessKey } = credentials;
-  return createS3ObjectStore({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
+  return createS3ObjectStore({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId, secretAccessKey },
+  });
 }
 
 async function collect(objects: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {

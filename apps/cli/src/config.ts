@@ -14,6 +14,8 @@ export interface Config {
     readonly forcePathStyle: boolean;
   };
   readonly maxPixels: number;
+  /** Source objects larger than this are refused without being read. */
+  readonly maxInputBytes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -39,6 +41,11 @@ const schema = z.object({
     .int('must be an integer')
     .min(1, 'must be at least 1')
     .default(100_000_000),
+  KPRESS_MAX_INPUT_BYTES: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .default(256 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -63,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
     }),
     maxPixels: e.KPRESS_MAX_PIXELS,
+    maxInputBytes: e.KPRESS_MAX_INPUT_BYTES,
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -30,7 +30,8 @@ export function paramsFromFlags(values: ParamValues): CompressParams {
   const number = (flag: string, raw: string | undefined): number | undefined => {
     if (raw === undefined) return undefined;
     const value = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${flag} must be a number, received ${JSON.stringify(raw)}`);
+    if (raw.trim() === '' || !Number.isFinite(value))
+      throw new UsageError(`--${flag} must be a number, received ${JSON.stringify(raw)}`);
     return value;
   };
   try {

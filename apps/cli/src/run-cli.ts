@@ -2,12 +2,20 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Command } from './commands/command.js';
 import { COMPRESS_HELP, runCompress } from './commands/compress.js';
+import { DEMO_HELP, runDemo } from './commands/demo.js';
+import { ENQUEUE_HELP, runEnqueue } from './commands/enqueue.js';
+import { runStatus, STATUS_HELP } from './commands/status.js';
+import { runWorker, WORKER_HELP } from './commands/worker.js';
 import { UsageError } from './usage-error.js';
 
 export const USAGE = `Usage: kpress COMMAND [options]   (kpress COMMAND --help for details)
 
 Commands:
   compress IN -o OUT     quantize one local file
+  enqueue SRC --to DST   queue one job per image object of an S3 prefix or manifest
+  status RUN_ID          counts, throughput, ETA and failures of a run
+  worker                 process image jobs until SIGTERM
+  demo                   the main job on embedded defaults (S3 server, Redis, sample images)
   help                   this text
 
 Environment: REDIS_URL, KPRESS_PREFIX, S3_ENDPOINT, S3_REGION, S3_FORCE_PATH_STYLE,
@@ -15,6 +23,10 @@ AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, KPRESS_MAX_PIXELS, LOG_LEVEL (see READ
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   compress: { run: runCompress, help: COMPRESS_HELP },
+  enqueue: { run: runEnqueue, help: ENQUEUE_HELP },
+  status: { run: runStatus, help: STATUS_HELP },
+  worker: { run: runWorker, help: WORKER_HELP },
+  demo: { run: runDemo, help: DEMO_HELP },
 };
 
 export interface CliDependencies {

@@ -50,7 +50,12 @@ export interface EnqueueDeps {
   /** Called with running counts after each batch. */
   readonly onProgress?: (progress: Readonly<EnqueueProgress>) => void;
   /** Called for each object a dry run would queue or skip. */
-  readonly onDryRunEntry?: (entry: { action: 'queue' | 'skip' | 'fail'; source: string; output: string | null; reason?: string }) => void;
+  readonly onDryRunEntry?: (entry: {
+    action: 'queue' | 'skip' | 'fail';
+    source: string;
+    output: string | null;
+    reason?: string;
+  }) => void;
   /** Called by the enqueue that completed the run (every job already finished, or none queued). */
   readonly onRunComplete: (runId: string) => Promise<void>;
 }
@@ -77,7 +82,13 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
   const { runId, destination, params } = request;
   const progress: EnqueueProgress = { listed: 0, queued: 0, skipped: 0, notImages: 0, failed: 0 };
   if (!request.dryRun) {
-    await deps.runs.create({ runId, source: request.sourceLabel, destination: `s3://${destination.bucket}/${destination.key}`, params: { ...params }, origin: request.origin });
+    await deps.runs.create({
+      runId,
+      source: request.sourceLabel,
+      destination: `s3://${destination.bucket}/${destination.key}`,
+      params: { ...params },
+      origin: request.origin,
+    });
   }
   const extension = `.${params.format}`;
   let batch: SourceObject[] = [];
@@ -97,13 +108,18 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
         const output = c.job?.output.key ?? null;
         const source = `s3://${c.object.bucket}/${c.object.key}`;
         if (c.failure) deps.onDryRunEntry?.({ action: 'fail', source, output, reason: c.failure.reason });
-        else if (skipped.has(c)) deps.onDryRunEntry?.({ action: 'skip', source, output, reason: 'already done with these parameters' });
+        else if (skipped.has(c))
+          deps.onDryRunEntry?.({ action: 'skip', source, output, reason: 'already done with these parameters' });
         else if (c.job) deps.onDryRunEntry?.({ action: 'queue', source, output });
       }
       progress.queued += jobs.length;
       progress.failed += failures.length;
     } else {
-      await deps.runs.addListing(runId, { listed: objects.length, skipped: skipped.size, notImages: candidates.filter((c) => !c.job && !c.failure).length });
+      await deps.runs.addListing(runId, {
+        listed: objects.length,
+        skipped: skipped.size,
+        notImages: candidates.filter((c) => !c.job && !c.failure).length,
+      });
       if (jobs.length > 0) {
         await deps.queue.addBulk(
           jobs.map((c) => ({
@@ -137,7 +153,15 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
       return { object, job: null, hash: null, failure: { code: 'unsafe-key', reason: (error as Error).message } };
     }
     if (object.size > request.maxInputBytes) {
-      return { object, job: null, hash: null, failure: { code: 'too-large', reason: `the object is ${object.size} bytes, more than the limit of ${request.maxInputBytes}` } };
+      return {
+        object,
+        job: null,
+        hash: null,
+        failure: {
+          code: 'too-large',
+          reason: `the object is ${object.size} bytes, more than the limit of ${request.maxInputBytes}`,
+        },
+      };
     }
     const job: ImageJob = {
       version: 1,
@@ -166,7 +190,10 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
     const claimants = candidates.filter((c) => c.job && !c.failure && !skipped.has(c));
     const owners = request.dryRun
       ? claimants.map(() => null)
-      : await deps.runs.claimOutputs(runId, claimants.map((c) => ({ output: c.job!.output.key, source: `s3://${c.object.bucket}/${c.object.key}` })));
+      : await deps.runs.claimOutputs(
+          runId,
+          claimants.map((c) => ({ output: c.job!.output.key, source: `s3://${c.object.bucket}/${c.object.key}` })),
+        );
     claimants.forEach((c, i) => {
       const owner = owners[i];
       if (owner) {
@@ -182,7 +209,10 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
     await deps.runs.addJobs(runId, 1);
     const source = `s3://${c.object.bucket}/${c.object.key}`;
     deps.logger.warn({ runId, key: c.object.key, code: c.failure!.code }, c.failure!.reason);
-    await deps.runs.finishJob(runId, `enqueue-${c.hash ?? c.object.key}`, { status: 'failed', failure: { key: source, ...c.failure! } });
+    await deps.runs.finishJob(runId, `enqueue-${c.hash ?? c.object.key}`, {
+      status: 'failed',
+      failure: { key: source, ...c.failure! },
+    });
     progress.failed++;
   }
 

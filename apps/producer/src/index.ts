@@ -1,4 +1,20 @@
 /** The kpress producer: lists sources, queues image jobs, follows runs. */
-export { BATCH_SIZE, enqueueRun, HEAD_CONCURRENCY, type EnqueueDeps, type EnqueueProgress, type EnqueueRequest } from './enqueue-run.js';
-export { formatBytes, formatDuration, formatStatus, pace, progressBar, progressLine, watchRun, type WatchOptions } from './run-progress.js';
+export {
+  BATCH_SIZE,
+  enqueueRun,
+  HEAD_CONCURRENCY,
+  type EnqueueDeps,
+  type EnqueueProgress,
+  type EnqueueRequest,
+} from './enqueue-run.js';
+export {
+  formatBytes,
+  formatDuration,
+  formatStatus,
+  pace,
+  progressBar,
+  progressLine,
+  watchRun,
+  type WatchOptions,
+} from './run-progress.js';
 export { objectsFromManifest, objectsUnderPrefix, type SourceObject } from './source-objects.js';

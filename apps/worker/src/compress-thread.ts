@@ -24,12 +24,21 @@ async function handle(request: CompressRequest): Promise<{ reply: CompressReply;
       reply: {
         id: request.id,
         ok: true,
-        output: { bytes, format: compressed.output.format, bitDepth: compressed.output.bitDepth, extension: compressed.output.extension },
+        output: {
+          bytes,
+          format: compressed.output.format,
+          bitDepth: compressed.output.bitDepth,
+          extension: compressed.output.extension,
+        },
         source: compressed.source,
-        result: { palette: compressed.result.palette, paletteAlpha: compressed.result.paletteAlpha, stats: compressed.result.stats },
+        result: {
+          palette: compressed.result.palette,
+          paletteAlpha: compressed.result.paletteAlpha,
+          stats: compressed.result.stats,
+        },
         timingsMs: compressed.timingsMs,
       },
-      transfer: [bytes.buffer as ArrayBuffer],
+      transfer: [bytes.buffer],
     };
   } catch (error) {
     const e = error as { name?: string; message?: string; permanent?: boolean; code?: string; param?: string };

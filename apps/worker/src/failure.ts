@@ -12,7 +12,8 @@ export interface FailureVerdict {
 /** Named errors carry their retry decision; anything unknown is assumed transient. */
 export function classifyFailure(error: unknown): FailureVerdict {
   if (error instanceof CompressFailedError) return { permanent: error.permanent, code: error.code, reason: error.message };
-  if (error instanceof MissingObjectError) return { permanent: true, code: 'missing-object', reason: 'the object does not exist' };
+  if (error instanceof MissingObjectError)
+    return { permanent: true, code: 'missing-object', reason: 'the object does not exist' };
   if (error instanceof ObjectTooLargeError) return { permanent: true, code: 'too-large', reason: error.message };
   if (error instanceof AccessDeniedError) return { permanent: true, code: 'access-denied', reason: error.message };
   if (error instanceof InvalidJobError) return { permanent: true, code: 'invalid-job', reason: error.message };

@@ -11,9 +11,13 @@ export interface HealthChecks {
 }
 
 /** Serves /healthz, /readyz and /metrics on `port` (0 = a free port). */
-export async function startHealthServer(port: number, checks: HealthChecks, logger: Logger): Promise<{ server: Server; port: number }> {
+export async function startHealthServer(
+  port: number,
+  checks: HealthChecks,
+  logger: Logger,
+): Promise<{ server: Server; port: number }> {
   const server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
     const answer = async (): Promise<[number, string, string]> => {
       switch (path) {
         case '/healthz':

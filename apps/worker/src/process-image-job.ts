@@ -59,7 +59,10 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
         const reason = verdict.permanent ? verdict.reason : `gave up after ${job.attemptsMade + 1} attempts: ${verdict.reason}`;
         log.warn({ code: verdict.code, reason }, 'image failed');
         deps.metrics.failed.inc();
-        const finish = await deps.runs.finishJob(data.runId, jobId, { status: 'failed', failure: { key: source, code: verdict.code, reason } });
+        const finish = await deps.runs.finishJob(data.runId, jobId, {
+          status: 'failed',
+          failure: { key: source, code: verdict.code, reason },
+        });
         if (finish.completedRun) await deps.onRunComplete(data.runId);
         if (verdict.permanent) throw new UnrecoverableError(`${source}: ${reason}`);
       } else {
@@ -96,10 +99,15 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     const upload = elapsed(uploadStarted);
     const timingsMs = { download, ...compressed.timingsMs, upload, total: elapsed(started) };
     // Written after the image: its presence means the image is complete.
-    await deps.store.put(data.output.bucket, metadataKeyFor(data.output.key), Buffer.from(JSON.stringify({ ...metadata, timingsMs }, null, 2)), {
-      contentType: 'application/json',
-      metadata: { [JOB_HASH_METADATA]: hash },
-    });
+    await deps.store.put(
+      data.output.bucket,
+      metadataKeyFor(data.output.key),
+      Buffer.from(JSON.stringify({ ...metadata, timingsMs }, null, 2)),
+      {
+        contentType: 'application/json',
+        metadata: { [JOB_HASH_METADATA]: hash },
+      },
+    );
     const megapixels = (compressed.source.width * compressed.source.height) / 1e6;
     deps.metrics.observe(timingsMs, megapixels, body.length, compressed.output.bytes.length);
     const finish = await deps.runs.finishJob(data.runId, jobId, {
@@ -114,9 +122,17 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
         timingsMs,
       },
     });
-    log.info({ bytesIn: body.length, bytesOut: compressed.output.bytes.length, psnr: metadata.quality.psnr, ms: timingsMs.total }, 'image done');
+    log.info(
+      { bytesIn: body.length, bytesOut: compressed.output.bytes.length, psnr: metadata.quality.psnr, ms: timingsMs.total },
+      'image done',
+    );
     if (finish.completedRun) await deps.onRunComplete(data.runId);
-    return { output: `s3://${data.output.bucket}/${data.output.key}`, bytesIn: body.length, bytesOut: compressed.output.bytes.length, psnr: metadata.quality.psnr };
+    return {
+      output: `s3://${data.output.bucket}/${data.output.key}`,
+      bytesIn: body.length,
+      bytesOut: compressed.output.bytes.length,
+      psnr: metadata.quality.psnr,
+    };
   }
 }
 

@@ -34,7 +34,9 @@ export function createWorkerMetrics(): WorkerMetrics {
   const megapixels = counter();
   const bytesIn = counter();
   const bytesOut = counter();
-  const histograms = new Map(PHASES.map((phase) => [phase, { buckets: new Array<number>(BUCKETS_SECONDS.length).fill(0), sum: 0, count: 0 }]));
+  const histograms = new Map(
+    PHASES.map((phase) => [phase, { buckets: new Array<number>(BUCKETS_SECONDS.length).fill(0), sum: 0, count: 0 }]),
+  );
 
   return {
     completed,
@@ -81,7 +83,9 @@ export function createWorkerMetrics(): WorkerMetrics {
         '# TYPE kpress_phase_duration_seconds histogram',
       ];
       for (const [phase, histogram] of histograms) {
-        BUCKETS_SECONDS.forEach((le, i) => lines.push(`kpress_phase_duration_seconds_bucket{phase="${phase}",le="${le}"} ${histogram.buckets[i]}`));
+        BUCKETS_SECONDS.forEach((le, i) =>
+          lines.push(`kpress_phase_duration_seconds_bucket{phase="${phase}",le="${le}"} ${histogram.buckets[i]}`),
+        );
         lines.push(`kpress_phase_duration_seconds_bucket{phase="${phase}",le="+Inf"} ${histogram.count}`);
         lines.push(`kpress_phase_duration_seconds_sum{phase="${phase}"} ${histogram.sum}`);
         lines.push(`kpress_phase_duration_seconds_count{phase="${phase}"} ${histogram.count}`);

@@ -38,9 +38,13 @@ export async function decodeImage(input: Buffer, options: DecodeOptions): Promis
       .toColourspace('srgb');
     const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels === 3) return { data, width: info.width, height: info.height, channels: 3, format: format ?? 'unknown' };
-    if (info.channels !== 4) throw new BadImageError('unsupported-image', `decoding gave ${info.channels} channels, expected 3 or 4`);
+    if (info.channels !== 4)
+      throw new BadImageError('unsupported-image', `decoding gave ${info.channels} channels, expected 3 or 4`);
     if (isOpaque(data)) {
-      const rgb = await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } }).removeAlpha().raw().toBuffer();
+      const rgb = await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } })
+        .removeAlpha()
+        .raw()
+        .toBuffer();
       return { data: rgb, width: info.width, height: info.height, channels: 3, format: format ?? 'unknown' };
     }
     return { data, width: info.width, height: info.height, channels: 4, format: format ?? 'unknown' };
@@ -55,7 +59,9 @@ async function readMetadata(input: Buffer): Promise<sharp.Metadata> {
   try {
     return await sharp(input, { limitInputPixels: false }).metadata();
   } catch (error) {
-    throw new BadImageError('not-an-image', `the bytes are not an image format kpress reads: ${messageOf(error)}`, { cause: error });
+    throw new BadImageError('not-an-image', `the bytes are not an image format kpress reads: ${messageOf(error)}`, {
+      cause: error,
+    });
   }
 }
 

@@ -19,7 +19,13 @@ export interface MetadataDocument {
   readonly palette: number[][];
   /** RGB per-channel mean squared error and PSNR in dB (null when the output is exact). */
   readonly quality: { mse: number; psnr: number | null };
-  readonly kmeans: { iterations: number; converged: boolean; miniBatchSteps: number; lloydIterations: number; uniqueColours: number };
+  readonly kmeans: {
+    iterations: number;
+    converged: boolean;
+    miniBatchSteps: number;
+    lloydIterations: number;
+    uniqueColours: number;
+  };
   readonly timingsMs: Record<string, number>;
   readonly worker: { host: string; pid: number };
   readonly createdAt: string;

@@ -52,7 +52,8 @@ export class InvalidParamsError extends Error {
  * decoding. Messages name the parameter, the expected range and the value received.
  */
 export function resolveParams(input: Partial<Record<keyof CompressParams, unknown>>): CompressParams {
-  const value = <K extends keyof CompressParams>(name: K): unknown => input[name] ?? DEFAULT_PARAMS[name];
+  const value = <K extends keyof CompressParams>(name: K): unknown =>
+    input[name] === undefined ? DEFAULT_PARAMS[name] : input[name];
   const params = {
     k: integer('k', value('k'), 2, 256),
     seed: integer('seed', value('seed'), 0, 0xffffffff),
@@ -63,7 +64,7 @@ export function resolveParams(input: Partial<Record<keyof CompressParams, unknow
     maxSteps: integer('maxSteps', value('maxSteps'), 0, 100_000),
     lloydIterations: integer('lloydIterations', value('lloydIterations'), 0, 10_000),
   };
-  const unknown = Object.keys(input).filter((key) => !(key in DEFAULT_PARAMS));
+  const unknown = Object.keys(input).filter((key) => !Object.hasOwn(DEFAULT_PARAMS, key));
   if (unknown.length > 0) throw new InvalidParamsError(unknown[0]!, `unknown parameter ${unknown.join(', ')}`);
   return Object.freeze(params);
 }
@@ -83,6 +84,7 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
 }
 
 function bool(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new InvalidParamsError(name, new InvalidOptionError(name, 'true or false', value).message);
+  if (typeof value !== 'boolean')
+    throw new InvalidParamsError(name, new InvalidOptionError(name, 'true or false', value).message);
   return value;
 }

@@ -1,6 +1,14 @@
 /** The job contract shared by producer and worker: queue, payload schema, ids and keys. */
 export { BACKOFF_DELAY_MS, IMAGE_QUEUE, JOB_ATTEMPTS, KEEP_COMPLETED, KEEP_FAILED } from './queue.js';
 export { JOB_HASH_METADATA, jobHash, jobIdFor, paramsFingerprint, parseImageJob, type ImageJob } from './job-payload.js';
-export { IMAGE_EXTENSIONS, looksLikeImage, metadataKeyFor, normalisePrefix, outputKeyFor, RESERVED_DIRECTORY, reportKeys } from './output-keys.js';
+export {
+  IMAGE_EXTENSIONS,
+  looksLikeImage,
+  metadataKeyFor,
+  normalisePrefix,
+  outputKeyFor,
+  RESERVED_DIRECTORY,
+  reportKeys,
+} from './output-keys.js';
 export { checkRunId, newRunId } from './run-id.js';
 export { formatS3Url, parseS3Url, type S3Location } from './s3-url.js';

@@ -11,7 +11,11 @@ export interface ImageJob {
   readonly params: CompressParams;
 }
 
-const KEY = z.string().min(1).max(1024).refine((k) => !k.split('/').includes('..'), 'must not contain ".." segments');
+const KEY = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((k) => !k.split('/').includes('..'), 'must not contain ".." segments');
 const BUCKET = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name');
 
 const schema = z
@@ -34,8 +38,8 @@ export function parseImageJob(data: unknown): ImageJob {
     const issue = parsed.error.issues[0]!;
     throw new TypeError(`invalid job data: ${issue.path.join('.') || '(root)'} ${issue.message}`);
   }
-  const params = resolveParams(parsed.data.params as Partial<Record<keyof CompressParams, unknown>>);
-  return { ...parsed.data, params } as ImageJob;
+  const params = resolveParams(parsed.data.params);
+  return { ...parsed.data, params };
 }
 
 /** Stable text of the parameters (all of them, defaults filled, in a fixed order). */
@@ -51,7 +55,11 @@ export function paramsFingerprint(params: CompressParams): string {
  */
 export function jobHash(job: Pick<ImageJob, 'source' | 'output' | 'params'>): string {
   return createHash('sha256')
-    .update([job.source.bucket, job.source.key, job.source.etag, job.output.bucket, job.output.key, paramsFingerprint(job.params)].join('\0'))
+    .update(
+      [job.source.bucket, job.source.key, job.source.etag, job.output.bucket, job.output.key, paramsFingerprint(job.params)].join(
+        '\0',
+      ),
+    )
     .digest('hex')
     .slice(0, 32);
 }

@@ -17,13 +17,17 @@ export function normalisePrefix(prefix: string): string {
 export function outputKeyFor(relativeKey: string, destinationPrefix: string, extension: string): string {
   const segments = relativeKey.split('/');
   if (relativeKey === '' || segments.some((s) => s === '..' || s === '.') || relativeKey.startsWith('/')) {
-    throw new RangeError(`source key ${JSON.stringify(relativeKey)} has "." or ".." segments or a leading "/": refusing to write outside the destination`);
+    throw new RangeError(
+      `source key ${JSON.stringify(relativeKey)} has "." or ".." segments or a leading "/": refusing to write outside the destination`,
+    );
   }
   const parsed = posix.parse(relativeKey);
   const stem = parsed.ext === '' ? parsed.base : parsed.name;
   const key = `${normalisePrefix(destinationPrefix)}${parsed.dir === '' ? '' : `${parsed.dir}/`}${stem}${extension}`;
   if (key.slice(normalisePrefix(destinationPrefix).length).startsWith(RESERVED_DIRECTORY)) {
-    throw new RangeError(`source key ${JSON.stringify(relativeKey)} would write into kpress's reserved ${RESERVED_DIRECTORY} directory`);
+    throw new RangeError(
+      `source key ${JSON.stringify(relativeKey)} would write into kpress's reserved ${RESERVED_DIRECTORY} directory`,
+    );
   }
   return key;
 }
@@ -40,7 +44,20 @@ export function reportKeys(destinationPrefix: string, runId: string): { json: st
 
 /** Extensions kpress treats as images when listing (case-insensitive). */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
-  '.jpg', '.jpeg', '.jpe', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif', '.jp2', '.jxl', '.svg',
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.png',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.avif',
+  '.heic',
+  '.heif',
+  '.jp2',
+  '.jxl',
+  '.svg',
 ]);
 
 export function looksLikeImage(key: string): boolean {

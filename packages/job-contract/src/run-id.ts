@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 
 /** A sortable, readable run id: UTC time plus randomness, e.g. 20261127T081500Z-3f9a1c. */
 export function newRunId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 

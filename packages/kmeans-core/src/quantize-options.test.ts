@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { InvalidOptionError, QUANTIZE_DEFAULTS, quantize, type QuantizeImage, type QuantizeOptions } from './index.js';
+import { InvalidOptionError, QUANTIZE_DEFAULTS, quantize, type QuantizeImage } from './index.js';
 
 function assertInvalid(run: () => unknown, option: string, message: string): void {
   assert.throws(run, (error: unknown) => {

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import S3rver from 's3rver';
+import { installListObjectsV2WithoutDes } from './s3rver-list-v2.js';
 
 /** Where to store the objects and which port to listen on. */
 export interface EmbeddedS3Options {
@@ -35,6 +36,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   }
   await mkdir(options.directory, { recursive: true });
   const server = new S3rver({ address: '127.0.0.1', port, silent: true, directory: options.directory });
+  installListObjectsV2WithoutDes(server);
   const address = await server.run().catch((error: unknown) => {
     throw new Error(`could not start the embedded S3 (s3rver) on 127.0.0.1:${port}`, { cause: error });
   });

@@ -13,14 +13,19 @@ export async function pingRedis(url: string, timeoutMs = 1000): Promise<PingResu
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  // Failures surface through connect()/ping(); without a listener ioredis would print them.
-  redis.on('error', () => undefined);
+  // connect() rejects with a bare "Connection is closed."; the cause (ECONNREFUSED, NOAUTH…)
+  // arrives as an 'error' event, which would also be printed if nothing listened.
+  let cause: unknown;
+  redis.on('error', (error: unknown) => {
+    cause ??= error;
+  });
   try {
     await redis.connect();
     await redis.ping();
     return { ok: true };
   } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    const reported = cause ?? error;
+    return { ok: false, reason: reported instanceof Error ? reported.message : String(reported) };
   } finally {
     redis.disconnect();
   }

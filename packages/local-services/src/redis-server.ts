@@ -104,7 +104,16 @@ interface LaunchSettings {
 
 /** One redis-server process, resolved once it answers PING; killed if it does not in time. */
 async function launch(settings: LaunchSettings): Promise<ChildProcess> {
-  const args = ['--port', String(settings.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', settings.appendOnly ? 'yes' : 'no'];
+  const args = [
+    '--port',
+    String(settings.port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    settings.appendOnly ? 'yes' : 'no',
+  ];
   args.push('--dir', settings.directory);
   if (settings.password !== undefined) args.push('--requirepass', settings.password);
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -133,7 +142,9 @@ async function launch(settings: LaunchSettings): Promise<ChildProcess> {
   let lastReason = 'not tried';
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`redis-server on port ${settings.port} exited (${child.exitCode ?? child.signalCode}) before answering PING: ${output.trim()}`);
+      throw new Error(
+        `redis-server on port ${settings.port} exited (${child.exitCode ?? child.signalCode}) before answering PING: ${output.trim()}`,
+      );
     }
     const ping = await pingRedis(url, 500);
     if (ping.ok) return child;
@@ -141,7 +152,9 @@ async function launch(settings: LaunchSettings): Promise<ChildProcess> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   await terminate(child, 'SIGKILL');
-  throw new Error(`redis-server on port ${settings.port} did not answer PING within ${READY_TIMEOUT_MS} ms (${lastReason}): ${output.trim()}`);
+  throw new Error(
+    `redis-server on port ${settings.port} did not answer PING within ${READY_TIMEOUT_MS} ms (${lastReason}): ${output.trim()}`,
+  );
 }
 
 /** Sends `signal` unless the process already exited, and waits for its exit. */

@@ -114,5 +114,5 @@ function describe(error: unknown): string {
 }
 
 function fields(error: unknown): ErrorFields | undefined {
-  return typeof error === 'object' && error !== null ? (error as ErrorFields) : undefined;
+  return typeof error === 'object' && error !== null ? error : undefined;
 }

@@ -111,7 +111,13 @@ export function createS3ObjectStore(options: S3StoreOptions): ObjectStore {
       } else {
         // Parts are only assembled on CompleteMultipartUpload, so readers never see half an object;
         // a failed upload is aborted (leavePartsOnError: false).
-        const upload = new Upload({ client, params, partSize: PART_SIZE, queueSize: UPLOAD_QUEUE_SIZE, leavePartsOnError: false });
+        const upload = new Upload({
+          client,
+          params,
+          partSize: PART_SIZE,
+          queueSize: UPLOAD_QUEUE_SIZE,
+          leavePartsOnError: false,
+        });
         await upload.done();
       }
     } catch (error) {

@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildMetadata, compressImage } from '@kpress/compress';
-import type { Config } from '../config.js';
 import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
@@ -23,7 +22,12 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { ...PARAM_FLAGS, output: { type: 'string', short: 'o' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      ...PARAM_FLAGS,
+      output: { type: 'string', short: 'o' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     context.stdout.write(`${COMPRESS_HELP}\n`);

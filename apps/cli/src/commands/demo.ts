@@ -1,0 +1,179 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { IMAGE_QUEUE, newRunId } from '@kpress/job-contract';
+import { findOrStartRedis, startEmbeddedS3 } from '@kpress/local-services';
+import { createS3ObjectStore } from '@kpress/object-store';
+import { enqueueRun, formatBytes, formatStatus, objectsUnderPrefix, watchRun } from '@kpress/producer';
+import { createRunStore } from '@kpress/runs';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { resolveParams } from '@kpress/compress';
+import { buildDemoArchive } from '../demo/demo-images.js';
+import { completeRun } from '../run-completion.js';
+import type { CommandContext } from './command.js';
+
+export const DEMO_HELP = `Usage: kpress demo [--workers N] [--images N] [--k K] [--keep]
+
+The main job on embedded defaults: starts an S3-compatible server (s3rver) on 127.0.0.1 with a
+temporary directory, uses the Redis at REDIS_URL (or starts a private redis-server), uploads the
+sample images and generated variants, starts worker processes, runs an enqueue with a progress
+bar, prints a summary, copies the outputs to out/demo/ and shuts everything down.
+
+Options:
+  --workers N   worker processes (default 2)
+  --images N    generated images besides the 3 samples (default 50)
+  --k K         palette size (default 16)
+  --keep        keep the S3 server's temporary directory`;
+
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const CLI_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
+
+export async function runDemo(argv: string[], context: CommandContext): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      workers: { type: 'string' },
+      images: { type: 'string' },
+      k: { type: 'string' },
+      keep: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    context.stdout.write(`${DEMO_HELP}\n`);
+    return 0;
+  }
+  const workerCount = Number(values.workers ?? 2);
+  const generated = Number(values.images ?? 50);
+  const params = resolveParams({ k: Number(values.k ?? 16) });
+  const say = (line: string): boolean => context.stdout.write(`${line}\n`);
+  const started = performance.now();
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    const redisFound = await findOrStartRedis({ url: context.config.redisUrl, allowStart: true });
+    cleanups.push(() => redisFound.stop());
+    say(
+      redisFound.started
+        ? `Redis: none at REDIS_URL, started a private redis-server at ${redisFound.url}`
+        : `Redis: ${redisFound.url}`,
+    );
+
+    const directory = await mkdtemp(join(tmpdir(), 'kpress-demo-s3-'));
+    const s3 = await startEmbeddedS3({ directory });
+    cleanups.push(async () => {
+      await s3.stop();
+      if (!values.keep) await rm(directory, { recursive: true, force: true });
+    });
+    say(`S3: embedded s3rver at ${s3.endpoint} (data in ${directory})`);
+    const store = createS3ObjectStore({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: s3.credentials,
+    });
+    cleanups.push(() => Promise.resolve(store.destroy()));
+    const [inBucket, outBucket] = ['kpress-demo-in', 'kpress-demo-out'];
+    await store.createBucket(inBucket);
+    await store.createBucket(outBucket);
+    const archive = await buildDemoArchive(join(REPO_ROOT, 'samples'), generated);
+    for (const image of archive)
+      await store.put(inBucket, `archive/${image.key}`, image.body, { contentType: image.contentType });
+    say(`Uploaded ${archive.length} objects (${archive.length - 1} images) to s3://${inBucket}/archive/`);
+
+    const prefix = `kpress-demo-${process.pid}`;
+    const env = {
+      ...process.env,
+      REDIS_URL: redisFound.url,
+      KPRESS_PREFIX: prefix,
+      S3_ENDPOINT: s3.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+      LOG_LEVEL: 'warn',
+    };
+    const workers = Array.from({ length: workerCount }, () =>
+      spawn(process.execPath, [CLI_MAIN, 'worker', '--concurrency', '1'], { env, stdio: ['ignore', 'inherit', 'inherit'] }),
+    );
+    cleanups.push(() => stopWorkers(workers));
+    say(`Started ${workerCount} worker processes (pids ${workers.map((w) => w.pid).join(', ')})`);
+
+    const redis = new Redis(redisFound.url, { maxRetriesPerRequest: 1 });
+    cleanups.push(() => Promise.resolve(redis.disconnect()));
+    const queue = new Queue(IMAGE_QUEUE, { connection: redis, prefix });
+    cleanups.push(async () => {
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+    });
+    const runs = createRunStore(redis, prefix);
+    const runId = newRunId();
+    const destination = { bucket: outBucket, key: 'compressed/' };
+    const progress = await enqueueRun(
+      {
+        runId,
+        objects: objectsUnderPrefix(store, { bucket: inBucket, key: 'archive/' }),
+        sourceLabel: `s3://${inBucket}/archive/`,
+        destination,
+        params,
+        force: false,
+        dryRun: false,
+        origin: 'demo',
+        maxInputBytes: context.config.maxInputBytes,
+      },
+      {
+        store,
+        runs,
+        queue,
+        logger: context.logger,
+        onRunComplete: (id) => completeRun({ runs, store, logger: context.logger }, id),
+      },
+    );
+    say(`Run ${runId}: queued ${progress.queued} jobs (${progress.notImages} object not an image)`);
+    const final = await watchRun(runs, runId, {
+      intervalMs: 250,
+      output: context.stderr,
+    });
+    const seconds = (performance.now() - started) / 1000;
+
+    const outputDirectory = join(REPO_ROOT, 'out', 'demo');
+    await rm(outputDirectory, { recursive: true, force: true });
+    let copied = 0;
+    for await (const object of store.list(outBucket, destination.key)) {
+      const { body } = await store.get(outBucket, object.key, { maxBytes: 64 * 1024 * 1024 });
+      const target = join(outputDirectory, object.key.slice(destination.key.length));
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, body);
+      copied++;
+    }
+    say('');
+    say(formatStatus(final, await runs.failures(runId, 20), Date.now()));
+    say('');
+    say(
+      `Summary: ${final.done} images, ${formatBytes(final.bytesIn)} in → ${formatBytes(final.bytesOut)} out` +
+        ` (${(final.bytesIn / Math.max(1, final.bytesOut)).toFixed(2)}× smaller), mean PSNR ${final.meanPsnr?.toFixed(2) ?? '–'} dB, ${seconds.toFixed(1)} s in all`,
+    );
+    say(`Outputs: s3://${outBucket}/${destination.key} (copied ${copied} objects to ${outputDirectory})`);
+    return final.failed > 0 ? 1 : 0;
+  } finally {
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error: unknown) => context.logger.warn({ err: error }, 'demo clean-up failed'));
+  }
+}
+
+async function stopWorkers(workers: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          if (worker.exitCode !== null) return resolve();
+          worker.once('exit', () => resolve());
+          worker.kill('SIGTERM');
+        }),
+    ),
+  );
+}

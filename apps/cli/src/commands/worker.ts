@@ -1,0 +1,109 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { IMAGE_QUEUE } from '@kpress/job-contract';
+import { createRunStore } from '@kpress/runs';
+import { createCpuPool, createImageWorker, createWorkerMetrics, startHealthServer } from '@kpress/worker';
+import { Queue } from 'bullmq';
+import { connectRedis, createObjectStore } from '../clients.js';
+import { completeRun } from '../run-completion.js';
+import { UsageError } from '../usage-error.js';
+import type { CommandContext } from './command.js';
+
+export const WORKER_HELP = `Usage: kpress worker [--concurrency N] [--port P] [--drain-timeout S]
+
+Processes image jobs until SIGTERM or SIGINT, then stops taking jobs, lets in-flight ones finish
+(up to --drain-timeout seconds; later ones are handed back to other workers) and exits 0.
+
+Options:
+  --concurrency N     images processed at once, one CPU thread each (default: the cores available)
+  --port P            serve /healthz, /readyz and /metrics on port P (default: none)
+  --drain-timeout S   seconds to finish in-flight jobs on shutdown (default 60)`;
+
+export async function runWorker(argv: string[], context: CommandContext): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      concurrency: { type: 'string' },
+      port: { type: 'string' },
+      'drain-timeout': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    context.stdout.write(`${WORKER_HELP}\n`);
+    return 0;
+  }
+  const concurrency = integerFlag('concurrency', values.concurrency, availableParallelism(), 1, 256);
+  const port = values.port === undefined ? null : integerFlag('port', values.port, 0, 0, 65535);
+  const drainSeconds = integerFlag('drain-timeout', values['drain-timeout'], 60, 0, 86_400);
+  const { config } = context;
+  const logger = context.logger.child({ role: 'worker' });
+
+  const store = createObjectStore(config);
+  const blocking = await connectRedis(config, 'worker', logger);
+  const redis = await connectRedis(config, 'worker', logger);
+  const runs = createRunStore(redis, config.prefix);
+  const pool = createCpuPool(concurrency);
+  const metrics = createWorkerMetrics();
+  const queue = new Queue(IMAGE_QUEUE, { connection: redis, prefix: config.prefix });
+  const imageWorker = createImageWorker({
+    connection: blocking,
+    prefix: config.prefix,
+    concurrency,
+    store,
+    runs,
+    pool,
+    logger,
+    metrics,
+    maxPixels: config.maxPixels,
+    maxInputBytes: config.maxInputBytes,
+    onRunComplete: (runId) => completeRun({ runs, store, logger }, runId),
+  });
+
+  const health =
+    port === null
+      ? null
+      : await startHealthServer(
+          port,
+          {
+            healthy: async () => redis.status === 'ready' && (imageWorker.idleSeconds() < 300 || (await redis.ping()) === 'PONG'),
+            ready: async () => (await redis.ping()) === 'PONG',
+            metrics: async () => {
+              const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
+              const depth = Object.entries(counts)
+                .map(([state, n]) => `kpress_queue_jobs{state="${state}"} ${n}`)
+                .join('\n');
+              return metrics.render(
+                `# HELP kpress_queue_jobs Jobs in the image queue by state.\n# TYPE kpress_queue_jobs gauge\n${depth}\n`,
+              );
+            },
+          },
+          logger,
+        );
+  logger.info({ concurrency, port: health?.port ?? null, prefix: config.prefix }, 'worker started');
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.info({ signal }, 'signal received');
+  const { drained } = await imageWorker.shutdown(drainSeconds * 1000);
+  await pool.close();
+  health?.server.close();
+  await queue.close();
+  blocking.disconnect();
+  redis.disconnect();
+  store.destroy();
+  logger.info({ drained }, 'worker stopped');
+  return 0;
+}
+
+function integerFlag(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${name} must be an integer between ${min} and ${max}, received ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
