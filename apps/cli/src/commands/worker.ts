@@ -9,7 +9,7 @@ import { completeRun } from '../run-completion.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
-export const WORKER_HELP = `Usage: kpress worker [--concurrency N] [--port P] [--drain-timeout S]
+export const WORKER_HELP = `Usage: kpress worker [--concurrency N] [--port P] [--drain-timeout S] [--lock-duration MS]
 
 Processes image jobs until SIGTERM or SIGINT, then stops taking jobs, lets in-flight ones finish
 (up to --drain-timeout seconds; later ones are handed back to other workers) and exits 0.
@@ -17,7 +17,9 @@ Processes image jobs until SIGTERM or SIGINT, then stops taking jobs, lets in-fl
 Options:
   --concurrency N     images processed at once, one CPU thread each (default: the cores available)
   --port P            serve /healthz, /readyz and /metrics on port P (default: none)
-  --drain-timeout S   seconds to finish in-flight jobs on shutdown (default 60)`;
+  --drain-timeout S   seconds to finish in-flight jobs on shutdown (default 60)
+  --lock-duration MS  job lock, renewed every half of it; a worker that cannot renew (dead, or its
+                      event loop blocked) loses the job to another (default 60000)`;
 
 export async function runWorker(argv: string[], context: CommandContext): Promise<number> {
   const { values } = parseArgs({
@@ -27,6 +29,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
       concurrency: { type: 'string' },
       port: { type: 'string' },
       'drain-timeout': { type: 'string' },
+      'lock-duration': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -37,6 +40,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
   const concurrency = integerFlag('concurrency', values.concurrency, availableParallelism(), 1, 256);
   const port = values.port === undefined ? null : integerFlag('port', values.port, 0, 0, 65535);
   const drainSeconds = integerFlag('drain-timeout', values['drain-timeout'], 60, 0, 86_400);
+  const lockDurationMs = integerFlag('lock-duration', values['lock-duration'], 60_000, 500, 3_600_000);
   const { config } = context;
   const logger = context.logger.child({ role: 'worker' });
 
@@ -51,6 +55,8 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
     connection: blocking,
     prefix: config.prefix,
     concurrency,
+    lockDurationMs,
+    stalledIntervalMs: Math.min(30_000, lockDurationMs),
     store,
     runs,
     pool,

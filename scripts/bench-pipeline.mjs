@@ -1,0 +1,468 @@
+// Pipeline benchmark: kpress workers against a "user's afternoon" baseline (bare BullMQ worker +
+// sharp/libimagequant), end to end through Redis and an embedded S3, on the same photos.
+//
+//   npm run bench:pipeline            (builds, then runs this script)
+//
+// Starts one embedded S3 (s3rver) and one Redis (REDIS_URL, or a private redis-server), uploads
+// deterministic 768×512 JPEG photos once, then runs each scenario with fresh worker processes and
+// a fresh BullMQ prefix, timing from enqueue to the last job done. Prints a table and the target
+// ratios (informational: the script exits 0 whatever the numbers) and writes .bench/bench-pipeline.json.
+//
+// Environment knobs: BENCH_IMAGES (default 48, at least 40), BENCH_SCENARIO_TIMEOUT_S (default 180),
+// BENCH_BASELINE16=0 to skip the optional 16-colour baseline scenarios.
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { resolveParams } from '@kpress/compress';
+import { IMAGE_QUEUE, newRunId } from '@kpress/job-contract';
+import { findOrStartRedis, startEmbeddedS3 } from '@kpress/local-services';
+import { createS3ObjectStore } from '@kpress/object-store';
+import { enqueueRun, objectsUnderPrefix, watchRun } from '@kpress/producer';
+import { createRunStore } from '@kpress/runs';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import sharp from 'sharp';
+import { buildPipelineImages, IMAGE_HEIGHT, IMAGE_WIDTH } from './bench/pipeline-images.mjs';
+
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const CLI_MAIN = join(REPO_ROOT, 'apps/cli/dist/main.js');
+const BASELINE_WORKER = join(REPO_ROOT, 'scripts/bench/baseline-worker.mjs');
+const BASELINE_QUEUE = 'baseline';
+const IMAGE_COUNT = Math.max(40, Number(process.env.BENCH_IMAGES ?? 48));
+const SCENARIO_TIMEOUT_MS = Number(process.env.BENCH_SCENARIO_TIMEOUT_S ?? 180) * 1000;
+const WORKER_START_TIMEOUT_MS = 30_000;
+const IN_BUCKET = 'bench-in';
+const OUT_BUCKET = 'bench-out';
+const SOURCE_PREFIX = 'photos/';
+const MEGAPIXELS = (IMAGE_WIDTH * IMAGE_HEIGHT) / 1e6;
+
+const SCENARIOS = [
+  { name: 'kpress K16 1w', id: 'kpress-k16-w1', kind: 'kpress', k: 16, workers: 1 },
+  { name: 'kpress K16 2w', id: 'kpress-k16-w2', kind: 'kpress', k: 16, workers: 2 },
+  { name: 'kpress K256 1w', id: 'kpress-k256-w1', kind: 'kpress', k: 256, workers: 1 },
+  { name: 'kpress K256 2w', id: 'kpress-k256-w2', kind: 'kpress', k: 256, workers: 2 },
+  { name: 'baseline 256 1w', id: 'baseline-c256-w1', kind: 'baseline', k: 256, workers: 1 },
+  { name: 'baseline 256 2w', id: 'baseline-c256-w2', kind: 'baseline', k: 256, workers: 2 },
+  ...(process.env.BENCH_BASELINE16 === '0'
+    ? []
+    : [
+        { name: 'baseline 16 1w', id: 'baseline-c16-w1', kind: 'baseline', k: 16, workers: 1 },
+        { name: 'baseline 16 2w', id: 'baseline-c16-w2', kind: 'baseline', k: 16, workers: 2 },
+      ]),
+];
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const quiet = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+const logger = pino({ level: 'warn' }, pino.destination(2));
+
+async function main() {
+  const benchStarted = performance.now();
+  const cleanups = [];
+  const results = [];
+  let liveWorkers = [];
+  const onSignal = (signal) => {
+    for (const child of liveWorkers) if (child.exitCode === null) child.kill('SIGTERM');
+    process.stderr.write(`\n${signal}: stopping\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const redisFound = await findOrStartRedis({ url: process.env.REDIS_URL || 'redis://127.0.0.1:6379', allowStart: true });
+    cleanups.push(() => redisFound.stop());
+    const directory = await mkdtemp(join(tmpdir(), 'kpress-bench-s3-'));
+    const s3 = await startEmbeddedS3({ directory });
+    cleanups.push(async () => {
+      await s3.stop();
+      await rm(directory, { recursive: true, force: true });
+    });
+    const store = createS3ObjectStore({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: s3.credentials,
+    });
+    cleanups.push(() => store.destroy());
+    const redis = new Redis(redisFound.url, { maxRetriesPerRequest: 1 });
+    cleanups.push(() => redis.disconnect());
+
+    say(`kpress pipeline benchmark · node ${process.version} · ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
+    say(
+      `Redis: ${redisFound.started ? `private redis-server at ${redisFound.url}` : redisFound.url} · S3: embedded s3rver at ${s3.endpoint}`,
+    );
+
+    const images = await buildPipelineImages(join(REPO_ROOT, 'samples'), IMAGE_COUNT);
+    await store.createBucket(IN_BUCKET);
+    await store.createBucket(OUT_BUCKET);
+    for (const image of images)
+      await store.put(IN_BUCKET, `${SOURCE_PREFIX}${image.key.replace(/^photos\//, '')}`, image.body, {
+        contentType: image.contentType,
+      });
+    const bytesIn = images.reduce((sum, image) => sum + image.body.length, 0);
+    say(
+      `Images: ${images.length} JPEG photos ${IMAGE_WIDTH}×${IMAGE_HEIGHT} (q90, ${(bytesIn / 1e6).toFixed(2)} MB) ` +
+        `uploaded to s3://${IN_BUCKET}/${SOURCE_PREFIX}`,
+    );
+    // Decoded sources, for the PSNR the bench measures itself (after timing) on every scenario.
+    const sources = new Map();
+    for (const image of images) {
+      const stem = image.key.replace(/^photos\//, '').replace(/\.jpg$/, '');
+      sources.set(stem, await sharp(image.body).removeAlpha().raw().toBuffer());
+    }
+
+    const env = {
+      ...process.env,
+      REDIS_URL: redisFound.url,
+      S3_ENDPOINT: s3.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+      LOG_LEVEL: 'warn',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const prefixes = [];
+    cleanups.push(() => cleanRedis(redis, prefixes));
+
+    say('');
+    for (const scenario of SCENARIOS) {
+      const prefix = `bench-${process.pid}-${scenario.id}`;
+      prefixes.push(prefix);
+      const destination = { bucket: OUT_BUCKET, key: `${scenario.id}/` };
+      const childEnv = { ...env, KPRESS_PREFIX: prefix, BASELINE_QUEUE };
+      const args = scenario.kind === 'kpress' ? [CLI_MAIN, 'worker', '--concurrency', '1'] : [BASELINE_WORKER];
+      const queue = new Queue(scenario.kind === 'kpress' ? IMAGE_QUEUE : BASELINE_QUEUE, { connection: redis, prefix });
+      const workers = Array.from({ length: scenario.workers }, () =>
+        spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] }),
+      );
+      liveWorkers = workers;
+      process.stderr.write(`· ${scenario.name}: `);
+      let result;
+      try {
+        await waitForWorkers(queue, workers, scenario.workers);
+        result =
+          scenario.kind === 'kpress'
+            ? await runKpress(scenario, { store, redis, queue, prefix, destination })
+            : await runBaseline(scenario, { queue, destination, images });
+      } catch (error) {
+        result = { ok: false, error: error instanceof Error ? error.message : String(error) };
+      } finally {
+        const exits = await stopWorkers(workers);
+        liveWorkers = [];
+        if (result) result.workerExits = exits;
+        await queue.close().catch(() => undefined);
+      }
+      if (result.ok) {
+        const measured = await measureOutputs(store, destination, sources);
+        Object.assign(result, { benchPsnr: measured.meanPsnr, outputs: measured.outputs });
+        if (result.bytesOut === null) result.bytesOut = measured.bytesOut;
+      }
+      const row = summarise(scenario, result);
+      results.push(row);
+      process.stderr.write(
+        row.ok
+          ? `${row.images} images in ${row.seconds.toFixed(2)} s (${row.imagesPerSecond.toFixed(2)} img/s)\n`
+          : `FAILED: ${row.error}\n`,
+      );
+    }
+
+    const totalSeconds = (performance.now() - benchStarted) / 1000;
+    say('');
+    printTable(results);
+    say('');
+    const ratios = computeRatios(results);
+    for (const ratio of ratios) say(formatRatio(ratio));
+    say('');
+    say(`Total bench time ${totalSeconds.toFixed(1)} s. Seconds: enqueue start → last job done (workers already up).`);
+    say(
+      'PSNR run: the run snapshot (meanPsnr); PSNR bench: this script, mean over images of RGB PSNR of output vs decoded input.',
+    );
+
+    await mkdir(join(REPO_ROOT, '.bench'), { recursive: true });
+    const jsonPath = join(REPO_ROOT, '.bench', 'bench-pipeline.json');
+    await writeFile(
+      jsonPath,
+      `${JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          node: process.version,
+          cpus: cpus().length,
+          cpuModel: cpus()[0]?.model ?? null,
+          images: { count: images.length, width: IMAGE_WIDTH, height: IMAGE_HEIGHT, format: 'jpeg', quality: 90, bytes: bytesIn },
+          redis: { url: redisFound.url, started: redisFound.started },
+          totalSeconds,
+          scenarios: results,
+          ratios,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    say(`Results written to ${jsonPath}`);
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        process.stderr.write(`clean-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    }
+  }
+}
+
+/** Until BullMQ lists `count` workers on the queue (or one exits, or 30 s pass). */
+async function waitForWorkers(queue, children, count) {
+  const deadline = Date.now() + WORKER_START_TIMEOUT_MS;
+  for (;;) {
+    const exited = children.find((child) => child.exitCode !== null || child.signalCode !== null);
+    if (exited)
+      throw new Error(
+        `worker process ${exited.pid} exited during start-up (code ${exited.exitCode}, signal ${exited.signalCode})`,
+      );
+    const workers = await queue.getWorkers();
+    if (workers.length >= count) break;
+    if (Date.now() > deadline)
+      throw new Error(
+        `only ${workers.length} of ${count} workers registered on the queue after ${WORKER_START_TIMEOUT_MS / 1000} s`,
+      );
+    await sleep(100);
+  }
+  await sleep(300); // let the last one finish its first blocking fetch
+}
+
+async function runKpress(scenario, { store, redis, queue, prefix, destination }) {
+  const runs = createRunStore(redis, prefix);
+  const runId = newRunId();
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), SCENARIO_TIMEOUT_MS);
+  const started = performance.now();
+  let enqueueSeconds = null;
+  try {
+    const progress = await enqueueRun(
+      {
+        runId,
+        objects: objectsUnderPrefix(store, { bucket: IN_BUCKET, key: SOURCE_PREFIX }),
+        sourceLabel: `s3://${IN_BUCKET}/${SOURCE_PREFIX}`,
+        destination,
+        params: resolveParams({ k: scenario.k }),
+        force: false,
+        dryRun: false,
+        origin: 'bench',
+        maxInputBytes: 256 * 1024 * 1024,
+      },
+      { store, runs, queue, logger, onRunComplete: async () => undefined },
+    );
+    enqueueSeconds = (performance.now() - started) / 1000;
+    let final;
+    try {
+      final = await watchRun(runs, runId, { intervalMs: 50, output: quiet, signal: abort.signal });
+    } catch (error) {
+      const snapshot = await runs.get(runId).catch(() => null);
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed').catch(() => null);
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)} after ${((performance.now() - started) / 1000).toFixed(1)} s` +
+          ` (queued ${progress.queued}; run snapshot ${snapshot ? `done ${snapshot.done}, failed ${snapshot.failed}, active ${snapshot.active}, queued ${snapshot.queued}, complete ${snapshot.complete}` : 'missing'}` +
+          `; BullMQ ${JSON.stringify(counts)})`,
+      );
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const failures = final.failed > 0 ? await runs.failures(runId, 10) : [];
+    return {
+      ok: true,
+      runId,
+      seconds,
+      enqueueSeconds,
+      runSeconds: final.finishedAt !== null ? (final.finishedAt - final.createdAt) / 1000 : null,
+      queued: progress.queued,
+      done: final.done,
+      failed: final.failed,
+      failures,
+      meanPsnr: final.meanPsnr,
+      bytesIn: final.bytesIn,
+      bytesOut: final.bytesOut,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function runBaseline(scenario, { queue, destination, images }) {
+  const jobs = images.map((image) => {
+    const name = image.key.replace(/^photos\//, '');
+    return {
+      name: 'image',
+      data: {
+        bucket: IN_BUCKET,
+        key: `${SOURCE_PREFIX}${name}`,
+        outBucket: destination.bucket,
+        outKey: `${destination.key}${name.replace(/\.jpg$/, '.png')}`,
+        colours: scenario.k,
+      },
+    };
+  });
+  const started = performance.now();
+  await queue.addBulk(jobs);
+  const deadline = Date.now() + SCENARIO_TIMEOUT_MS;
+  let counts;
+  for (;;) {
+    counts = await queue.getJobCounts('completed', 'failed');
+    if (counts.completed + counts.failed >= jobs.length) break;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${SCENARIO_TIMEOUT_MS / 1000} s with ${JSON.stringify(counts)} of ${jobs.length} jobs`);
+    }
+    await sleep(50);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const failedJobs = counts.failed > 0 ? await queue.getFailed(0, 9) : [];
+  const completedJobs = await queue.getCompleted(0, jobs.length);
+  return {
+    ok: true,
+    seconds,
+    queued: jobs.length,
+    done: counts.completed,
+    failed: counts.failed,
+    failures: failedJobs.map((job) => ({ key: job.data.key, reason: job.failedReason })),
+    meanPsnr: null,
+    bytesIn: completedJobs.reduce((sum, job) => sum + (job.returnvalue?.bytesIn ?? 0), 0),
+    bytesOut: completedJobs.reduce((sum, job) => sum + (job.returnvalue?.bytesOut ?? 0), 0),
+  };
+}
+
+/** Reads the scenario's PNG outputs back (after timing) and measures their PSNR against the inputs. */
+async function measureOutputs(store, destination, sources) {
+  let total = 0;
+  let count = 0;
+  let bytesOut = 0;
+  for await (const object of store.list(destination.bucket, destination.key)) {
+    if (!object.key.endsWith('.png')) continue;
+    const stem = object.key.slice(destination.key.length).replace(/\.png$/, '');
+    const source = sources.get(stem);
+    if (!source) continue;
+    const { body } = await store.get(destination.bucket, object.key, { maxBytes: 64 * 1024 * 1024 });
+    bytesOut += body.length;
+    const output = await sharp(body).removeAlpha().toColourspace('srgb').raw().toBuffer();
+    if (output.length !== source.length) continue;
+    let squared = 0;
+    for (let i = 0; i < source.length; i++) {
+      const d = source[i] - output[i];
+      squared += d * d;
+    }
+    const mse = squared / source.length;
+    total += mse === 0 ? 99 : 10 * Math.log10((255 * 255) / mse);
+    count++;
+  }
+  return { meanPsnr: count > 0 ? total / count : null, outputs: count, bytesOut };
+}
+
+function summarise(scenario, result) {
+  const base = { scenario: scenario.name, id: scenario.id, kind: scenario.kind, k: scenario.k, workers: scenario.workers };
+  if (!result.ok) return { ...base, ok: false, error: result.error, workerExits: result.workerExits };
+  const images = result.done;
+  return {
+    ...base,
+    ok: result.failed === 0 && result.done === result.queued,
+    ...result,
+    images,
+    imagesPerSecond: images / result.seconds,
+    megapixelsPerSecond: (images * MEGAPIXELS) / result.seconds,
+  };
+}
+
+function printTable(rows) {
+  const columns = [
+    ['scenario', 16, (r) => r.scenario, 'left'],
+    ['K', 4, (r) => String(r.k)],
+    ['workers', 8, (r) => String(r.workers)],
+    ['images', 7, (r) => (r.images === undefined ? '–' : `${r.images}${r.failed ? `+${r.failed}✗` : ''}`)],
+    ['seconds', 8, (r) => fixed(r.seconds, 2)],
+    ['images/s', 9, (r) => fixed(r.imagesPerSecond, 2)],
+    ['MP/s', 7, (r) => fixed(r.megapixelsPerSecond, 2)],
+    ['PSNR run', 9, (r) => fixed(r.meanPsnr, 2)],
+    ['PSNR bench', 11, (r) => fixed(r.benchPsnr, 2)],
+    ['bytes out', 12, (r) => (r.bytesOut == null ? '–' : String(r.bytesOut))],
+  ];
+  const cell = (text, width, align) => (align === 'left' ? text.padEnd(width) : text.padStart(width));
+  say(columns.map(([title, width, , align]) => cell(title, width, align)).join('  '));
+  say(columns.map(([, width]) => '-'.repeat(width)).join('  '));
+  for (const row of rows) {
+    say(columns.map(([, width, get, align]) => cell(get(row), width, align)).join('  '));
+    if (!row.ok) say(`  ! ${row.error ?? `${row.failed} failed, ${row.done} of ${row.queued} done`}`);
+    for (const failure of row.failures ?? [])
+      say(`  ! ${failure.key}: ${failure.code ? `[${failure.code}] ` : ''}${failure.reason}`);
+  }
+}
+
+function fixed(value, digits) {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '–';
+}
+
+function computeRatios(rows) {
+  const rate = (id) => {
+    const row = rows.find((r) => r.id === id);
+    return row && row.ok ? row.imagesPerSecond : null;
+  };
+  const ratio = (label, numerator, denominator, target) => {
+    const [a, b] = [rate(numerator), rate(denominator)];
+    const value = a !== null && b !== null && b > 0 ? a / b : null;
+    return { label, numerator, denominator, value, target, pass: target === null ? null : value !== null && value >= target };
+  };
+  return [
+    ratio('kpress 2w K256 ÷ baseline 2w 256 colours (images/s)', 'kpress-k256-w2', 'baseline-c256-w2', 2.0),
+    ratio('kpress K16: 2 workers ÷ 1 worker (images/s)', 'kpress-k16-w2', 'kpress-k16-w1', 1.7),
+    ratio('kpress K256: 2 workers ÷ 1 worker (images/s)', 'kpress-k256-w2', 'kpress-k256-w1', 1.7),
+    ratio('baseline 256: 2 workers ÷ 1 worker (images/s)', 'baseline-c256-w2', 'baseline-c256-w1', null),
+    ...(rows.some((r) => r.id === 'baseline-c16-w2')
+      ? [ratio('kpress 2w K16 ÷ baseline 2w 16 colours (images/s)', 'kpress-k16-w2', 'baseline-c16-w2', null)]
+      : []),
+  ];
+}
+
+function formatRatio({ label, value, target, pass }) {
+  const shown = value === null ? 'n/a' : `${value.toFixed(2)}×`;
+  const verdict = target === null ? '(info)' : `target ≥ ${target.toFixed(1)}  ${pass ? 'PASS' : 'MISS'}`;
+  return `${label.padEnd(52)} ${shown.padStart(7)}  ${verdict}`;
+}
+
+/** SIGTERM, then wait for exit (SIGKILL after 20 s); returns each exit code or signal. */
+async function stopWorkers(children) {
+  return Promise.all(
+    children.map(
+      (child) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode ?? child.signalCode);
+          const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+          child.once('exit', (code, signal) => {
+            clearTimeout(timer);
+            resolve(code ?? signal);
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+/** Obliterates each scenario's queues and deletes every other key under its prefix (run records). */
+async function cleanRedis(redis, prefixes) {
+  for (const prefix of prefixes) {
+    for (const name of [IMAGE_QUEUE, BASELINE_QUEUE]) {
+      const queue = new Queue(name, { connection: redis, prefix });
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close().catch(() => undefined);
+    }
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
+}
+
+await main();
+process.exit(0);
