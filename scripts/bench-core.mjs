@@ -19,7 +19,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -37,10 +37,16 @@ const MOSAIC_NAME = 'mosaic';
 
 /**
  * Peers that would take minutes on the 12-megapixel mosaic are not run there: the full-batch naive
- * k-means costs pixels × K × 10 distance evaluations (≈ 30 G at K = 256, about 2 minutes here).
- * scikit-learn's MiniBatchKMeans stays: on 2 cores it fits and predicts 12 MP in 2–15 s.
+ * k-means costs pixels × K × 10 distance evaluations (≈ 30 G at K = 256, about 2 minutes here), and
+ * scikit-learn's MiniBatchKMeans takes 10⁴ mini-batch steps at K ≥ 64 on 12 MP: 15 s on an idle
+ * machine, but 1–3.5 minutes when other processes compete for the 2 cores (its OpenMP threads
+ * degrade badly under contention). At K = 16 (2–4 s) it runs.
  */
-const SKIP_ON_MOSAIC = { naive: new Set([256]), sklearn: new Set() };
+const SKIP_ON_MOSAIC = { naive: new Set([256]), sklearn: new Set([64, 256]) };
+/** A peer's child process running longer than this is killed and reported as timed out. */
+const CHILD_TIMEOUT_MS = 120_000;
+/** Mosaic timings the speed ratios use: these methods run RUNS times, round-robin, and report the median. */
+const REPEATED_ON_MOSAIC = ['kpress', 'kpress-cli', 'sharp-default'];
 
 const { values: flags } = parseArgs({
   options: {
@@ -195,8 +201,15 @@ async function writeRgbAsPng(rgb, width, height, file) {
 
 function run(command, args, options = {}) {
   const started = now();
-  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...options });
+  const r = spawnSync(command, args, {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    timeout: CHILD_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+    ...options,
+  });
   const ms = now() - started;
+  if (r.error?.code === 'ETIMEDOUT') throw new Error(`timed out (> ${CHILD_TIMEOUT_MS / 1000} s)`);
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${basename(command)} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
   return { ms, stdout: r.stdout, stderr: r.stderr };
@@ -205,7 +218,7 @@ function run(command, args, options = {}) {
 // ---------------------------------------------------------------- methods
 
 /**
- * Each method returns { file, ms, timeNote?, extra? } or { skipped: reason }. `ms` is what the
+ * Each method runs once and returns { file, ms, extra? } or { skipped: reason }. `ms` is what the
  * table's time column shows; what it covers is in METHODS[].timing.
  */
 const METHODS = [
@@ -214,33 +227,13 @@ const METHODS = [
     label: 'kpress quantize',
     timing: 'quantize() in-process (cluster + map to indices); no decode/encode',
     async run(ctx) {
-      const times = [];
-      let result;
-      for (let i = 0; i < ctx.runs; i++) {
-        const started = now();
-        result = core.quantize(
-          { data: ctx.source.data, width: ctx.source.width, height: ctx.source.height, channels: 3 },
-          { k: ctx.k },
-        );
-        times.push(now() - started);
-      }
-      const { width, height } = ctx.source;
-      writeFileSync(
-        ctx.file,
-        codec.encodeIndexedPng({
-          width,
-          height,
-          palette: result.palette,
-          paletteAlpha: result.paletteAlpha,
-          indices: result.indices,
-        }),
-      );
-      return {
-        file: ctx.file,
-        ms: median(times),
-        times,
-        extra: { selfReportedPsnr: result.stats.psnr, iterations: result.stats.iterations },
-      };
+      const { data, width, height } = ctx.source;
+      const started = now();
+      const result = core.quantize({ data, width, height, channels: 3 }, { k: ctx.k });
+      const ms = now() - started;
+      const { palette, paletteAlpha, indices } = result;
+      writeFileSync(ctx.file, codec.encodeIndexedPng({ width, height, palette, paletteAlpha, indices }));
+      return { file: ctx.file, ms, extra: { selfReportedPsnr: result.stats.psnr, iterations: result.stats.iterations } };
     },
   },
   {
@@ -249,19 +242,9 @@ const METHODS = [
     timing:
       'wall time of `node apps/cli/dist/main.js compress IN -o OUT --k K --json` (startup+read+decode+quantize+encode+write)',
     async run(ctx) {
-      const times = [];
-      let metadata;
-      for (let i = 0; i < ctx.runs; i++) {
-        const r = run(process.execPath, [CLI, 'compress', ctx.input, '-o', ctx.file, '--k', String(ctx.k), '--json']);
-        times.push(r.ms);
-        metadata = JSON.parse(r.stdout);
-      }
-      return {
-        file: ctx.file,
-        ms: median(times),
-        times,
-        extra: { timingsMs: metadata.timingsMs, selfReportedPsnr: metadata.quality.psnr },
-      };
+      const r = run(process.execPath, [CLI, 'compress', ctx.input, '-o', ctx.file, '--k', String(ctx.k), '--json']);
+      const metadata = JSON.parse(r.stdout);
+      return { file: ctx.file, ms: r.ms, extra: { timingsMs: metadata.timingsMs, selfReportedPsnr: metadata.quality.psnr } };
     },
   },
   {
@@ -283,13 +266,9 @@ const METHODS = [
     peer: 'sharp',
     timing: 'sharp(IN).png({palette, colours: K, dither: 0}).toFile() in-process, effort 7 (decode+quantize+encode+write)',
     async run(ctx) {
-      const times = [];
-      for (let i = 0; i < ctx.runs; i++) {
-        const started = now();
-        await sharp(ctx.input, { limitInputPixels: false }).png({ palette: true, colours: ctx.k, dither: 0 }).toFile(ctx.file);
-        times.push(now() - started);
-      }
-      return { file: ctx.file, ms: median(times), times };
+      const started = now();
+      await sharp(ctx.input, { limitInputPixels: false }).png({ palette: true, colours: ctx.k, dither: 0 }).toFile(ctx.file);
+      return { file: ctx.file, ms: now() - started };
     },
   },
   {
@@ -388,6 +367,7 @@ await sharp(IMAGE_FILES.bird_small).png({ palette: true, colours: 16, dither: 0 
 core.quantize({ data: new Uint8Array(64 * 64 * 3).map((_, i) => (i * 37) & 255), width: 64, height: 64, channels: 3 }, { k: 16 });
 
 const benchStarted = now();
+const loadAtStart = loadavg();
 const results = []; // { image, k, method, ... }
 const images = {};
 
@@ -429,28 +409,44 @@ for (const image of IMAGE_NAMES) {
     },
   };
   for (const k of KS) {
-    for (const method of METHODS) {
-      // Median of several runs only where the speed ratios need it: the mosaic's kpress and sharp default effort.
-      const timedRuns = isMosaic && ['kpress', 'kpress-cli', 'sharp-default'].includes(method.id) ? RUNS : 1;
+    // Mosaic timings that the speed ratios use run RUNS times, interleaved (kpress, kpress compress,
+    // sharp, kpress, …) so that load from elsewhere on the machine hits them alike; the median counts.
+    const rounds = isMosaic ? RUNS : 1;
+    const repeated = METHODS.filter((m) => rounds > 1 && REPEATED_ON_MOSAIC.includes(m.id));
+    const outcomes = new Map();
+    const attempt = async (method) => {
       const file = join(OUT, `${image}-k${k}-${method.id}.png`);
       const started = now();
-      let row = { image, k, method: method.id, label: method.label };
+      let outcome;
       try {
-        const outcome = await method.run({ ...shared, k, file, runs: timedRuns });
-        if (outcome.skipped) {
-          row.skipped = outcome.skipped;
-        } else {
-          const scored = await score(outcome.file, source);
-          row = { ...row, ...scored, ms: outcome.ms, runs: outcome.times ?? [outcome.ms], ...(outcome.extra ?? {}) };
-          if (isMosaic) rmSync(outcome.file, { force: true }); // 12-MP outputs are large; keep the small ones
-        }
+        outcome = await method.run({ ...shared, k, file });
       } catch (error) {
-        row.error = String(error?.message ?? error).split('\n')[0];
+        outcome = { error: String(error?.message ?? error).split('\n')[0] };
+      }
+      outcome.wallSeconds = (now() - started) / 1000;
+      const previous = outcomes.get(method.id);
+      outcome.times = [...(previous?.times ?? []), ...(outcome.ms === undefined ? [] : [outcome.ms])];
+      outcomes.set(method.id, previous?.error ? previous : outcome);
+    };
+    for (let round = 0; round < rounds; round++) for (const method of repeated) await attempt(method);
+    for (const method of METHODS) {
+      if (!repeated.includes(method)) await attempt(method);
+      const outcome = outcomes.get(method.id);
+      let row = { image, k, method: method.id, label: method.label };
+      if (outcome.skipped) row.skipped = outcome.skipped;
+      else if (outcome.error) row.error = outcome.error;
+      else {
+        try {
+          const scored = await score(outcome.file, source);
+          row = { ...row, ...scored, ms: median(outcome.times), runs: outcome.times, ...(outcome.extra ?? {}) };
+        } catch (error) {
+          row.error = String(error?.message ?? error).split('\n')[0];
+        }
+        if (isMosaic) rmSync(outcome.file, { force: true }); // 12-MP outputs are large; keep the small ones
       }
       results.push(row);
-      log(
-        `${image} K=${k} ${method.label}: ${row.skipped ?? row.error ?? `${row.psnr.toFixed(2)} dB, ${row.colours} colours, ${row.ms.toFixed(0)} ms`} (${((now() - started) / 1000).toFixed(1)} s, total ${((now() - benchStarted) / 1000).toFixed(0)} s)`,
-      );
+      const what = row.skipped ?? row.error ?? `${row.psnr.toFixed(2)} dB, ${row.colours} colours, ${row.ms.toFixed(0)} ms`;
+      log(`${image} K=${k} ${method.label}: ${what} (total ${((now() - benchStarted) / 1000).toFixed(0)} s)`);
     }
   }
   if (pngCopy) rmSync(pngCopy, { force: true });
@@ -499,6 +495,11 @@ const lpad = (s, n) => String(s).padStart(n);
 console.log('kpress core benchmark');
 console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB`);
 for (const [peer, version] of Object.entries(peers)) console.log(`  ${pad(`${peer}:`, 14)}${version ?? 'not installed'}`);
+const loadAtEnd = loadavg();
+const load = (l) => l.map((x) => x.toFixed(2)).join(' ');
+console.log(
+  `load average (1/5/15 min) at start ${load(loadAtStart)}, at end ${load(loadAtEnd)} — above ${cpus().length}, timings include contention`,
+);
 console.log('Images:');
 for (const [name, info] of Object.entries(images))
   console.log(
@@ -654,6 +655,7 @@ writeFileSync(
       date: new Date().toISOString(),
       node: process.version,
       cpus: cpus().length,
+      loadAverage: { start: loadAtStart, end: loadAtEnd },
       peers,
       images,
       ks: KS,
