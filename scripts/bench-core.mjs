@@ -565,6 +565,14 @@ for (const k of [16, 256].filter((x) => KS.includes(x))) {
   console.log(`  ${text}`);
   line(text, { k, versus: 'sharp-e10', diffs });
 }
+for (const k of KS) {
+  const off = results.filter((r) => r.k === k && r.method.startsWith('sharp') && r.colours !== undefined && r.colours !== k);
+  if (off.length) {
+    const text = `K=${k}: sharp asked for ${k} colours used ${[...new Set(off.map((r) => r.colours))].join('/')} (${off.map((r) => `${r.image} ${r.method === 'sharp-e10' ? 'e10' : 'default'} ${r.colours}`).join(', ')})`;
+    console.log(`  ${text}`);
+    line(text, { k, sharpColours: off.map((r) => ({ image: r.image, method: r.method, colours: r.colours })) });
+  }
+}
 if (KS.includes(64)) {
   const diffs = differences(64, 'pngquant');
   const text = `K=64: kpress − pngquant --speed 1 --nofs 64: ${pngquantVersion ? describe(diffs) : 'pngquant not installed'}`;

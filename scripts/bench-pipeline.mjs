@@ -11,9 +11,8 @@
 // Environment knobs: BENCH_IMAGES (default 48, at least 40), BENCH_SCENARIO_TIMEOUT_S (default 180),
 // BENCH_BASELINE16=0 to skip the optional 16-colour baseline scenarios.
 import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +61,7 @@ const quiet = new Writable({ write: (_chunk, _encoding, callback) => callback() 
 const logger = pino({ level: 'warn' }, pino.destination(2));
 
 async function main() {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const benchStarted = performance.now();
   const cleanups = [];
   const results = [];
@@ -93,6 +93,8 @@ async function main() {
     cleanups.push(() => redis.disconnect());
 
     say(`kpress pipeline benchmark · node ${process.version} · ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
+    const cpuBefore = await cpuCheck();
+    process.stderr.write(`CPU check: ${formatCpuCheck(cpuBefore)}\n`);
     say(
       `Redis: ${redisFound.started ? `private redis-server at ${redisFound.url}` : redisFound.url} · S3: embedded s3rver at ${s3.endpoint}`,
     );
@@ -144,18 +146,30 @@ async function main() {
       liveWorkers = workers;
       process.stderr.write(`· ${scenario.name}: `);
       let result;
+      let cpu = null;
+      const load = loadavg()[0];
       try {
         await waitForWorkers(queue, workers, scenario.workers);
+        const workerCpuStart = await Promise.all(workers.map((w) => processCpuSeconds(w.pid)));
+        const benchCpuStart = process.cpuUsage();
         result =
           scenario.kind === 'kpress'
             ? await runKpress(scenario, { store, redis, queue, prefix, destination })
             : await runBaseline(scenario, { queue, destination, images });
+        const workerCpuEnd = await Promise.all(workers.map((w) => processCpuSeconds(w.pid)));
+        const benchCpu = process.cpuUsage(benchCpuStart);
+        cpu = {
+          workerSeconds: workerCpuEnd.map((end, i) =>
+            end === null || workerCpuStart[i] === null ? null : end - workerCpuStart[i],
+          ),
+          benchProcessSeconds: (benchCpu.user + benchCpu.system) / 1e6,
+        };
       } catch (error) {
         result = { ok: false, error: error instanceof Error ? error.message : String(error) };
       } finally {
         const exits = await stopWorkers(workers);
         liveWorkers = [];
-        if (result) result.workerExits = exits;
+        if (result) Object.assign(result, { workerExits: exits, cpu, loadAverage1m: load });
         await queue.close().catch(() => undefined);
       }
       if (result.ok) {
@@ -172,6 +186,7 @@ async function main() {
       );
     }
 
+    const cpuAfter = await cpuCheck();
     const totalSeconds = (performance.now() - benchStarted) / 1000;
     say('');
     printTable(results);
@@ -179,9 +194,14 @@ async function main() {
     const ratios = computeRatios(results);
     for (const ratio of ratios) say(formatRatio(ratio));
     say('');
+    say(`CPU check before: ${formatCpuCheck(cpuBefore)}`);
+    say(`CPU check after:  ${formatCpuCheck(cpuAfter)}`);
     say(`Total bench time ${totalSeconds.toFixed(1)} s. Seconds: enqueue start → last job done (workers already up).`);
     say(
       'PSNR run: the run snapshot (meanPsnr); PSNR bench: this script, mean over images of RGB PSNR of output vs decoded input.',
+    );
+    say(
+      'worker CPU s: CPU seconds used by each worker process while timed; bench CPU s: this process (s3rver, producer, polling).',
     );
 
     await mkdir(join(REPO_ROOT, '.bench'), { recursive: true });
@@ -196,6 +216,7 @@ async function main() {
           cpuModel: cpus()[0]?.model ?? null,
           images: { count: images.length, width: IMAGE_WIDTH, height: IMAGE_HEIGHT, format: 'jpeg', quality: 90, bytes: bytesIn },
           redis: { url: redisFound.url, started: redisFound.started },
+          cpuCheck: { before: cpuBefore, after: cpuAfter },
           totalSeconds,
           scenarios: results,
           ratios,
@@ -385,7 +406,9 @@ function printTable(rows) {
     ['MP/s', 7, (r) => fixed(r.megapixelsPerSecond, 2)],
     ['PSNR run', 9, (r) => fixed(r.meanPsnr, 2)],
     ['PSNR bench', 11, (r) => fixed(r.benchPsnr, 2)],
-    ['bytes out', 12, (r) => (r.bytesOut == null ? '–' : String(r.bytesOut))],
+    ['bytes out', 10, (r) => (r.bytesOut == null ? '–' : String(r.bytesOut))],
+    ['worker CPU s', 12, (r) => (r.cpu ? r.cpu.workerSeconds.map((s) => fixed(s, 1)).join('+') : '–')],
+    ['bench CPU s', 11, (r) => (r.cpu ? fixed(r.cpu.benchProcessSeconds, 1) : '–')],
   ];
   const cell = (text, width, align) => (align === 'left' ? text.padEnd(width) : text.padStart(width));
   say(columns.map(([title, width, , align]) => cell(title, width, align)).join('  '));
@@ -427,6 +450,49 @@ function formatRatio({ label, value, target, pass }) {
   const shown = value === null ? 'n/a' : `${value.toFixed(2)}×`;
   const verdict = target === null ? '(info)' : `target ≥ ${target.toFixed(1)}  ${pass ? 'PASS' : 'MISS'}`;
   return `${label.padEnd(52)} ${shown.padStart(7)}  ${verdict}`;
+}
+
+/** CPU seconds (user + system, all threads) a live process has used, from /proc; null elsewhere. */
+async function processCpuSeconds(pid) {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * How much CPU the machine really gives: one busy-loop process alone, then two at once. On two
+ * free cores the pair takes about as long as one alone; when something else runs, it is slower.
+ */
+async function cpuCheck() {
+  const busy = () =>
+    new Promise((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '-e',
+          'const t=performance.now();let x=0;for(let i=0;i<2e8;i++)x+=i%7;process.stdout.write(String(performance.now()-t))',
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      child.stdout.on('data', (chunk) => (out += chunk));
+      child.on('error', reject);
+      child.on('exit', () => resolve(Number(out)));
+    });
+  const aloneMs = await busy();
+  const pairMs = await Promise.all([busy(), busy()]);
+  return { aloneMs, pairMs, effectiveCores: (2 * aloneMs) / Math.max(...pairMs), loadAverage1m: loadavg()[0] };
+}
+
+function formatCpuCheck(check) {
+  return (
+    `busy loop alone ${check.aloneMs.toFixed(0)} ms, two at once ${check.pairMs.map((ms) => ms.toFixed(0)).join(' / ')} ms` +
+    ` → ${check.effectiveCores.toFixed(2)} effective cores; load average ${check.loadAverage1m.toFixed(2)}`
+  );
 }
 
 /** SIGTERM, then wait for exit (SIGKILL after 20 s); returns each exit code or signal. */

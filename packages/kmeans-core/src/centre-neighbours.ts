@@ -18,6 +18,7 @@ export class CentreNeighbours {
   private distances: Float64Array;
   private readonly nearestGaps: Float64Array;
   private readonly sorted: Uint8Array;
+  private readonly everSorted: Uint8Array;
   private readonly keys: Float64Array;
 
   constructor(
@@ -30,6 +31,7 @@ export class CentreNeighbours {
     this.distances = new Float64Array(k * k);
     this.nearestGaps = new Float64Array(k);
     this.sorted = new Uint8Array(k);
+    this.everSorted = new Uint8Array(k);
     this.keys = new Float64Array(Math.max(0, k - 1));
   }
 
@@ -64,21 +66,41 @@ export class CentreNeighbours {
 
   /**
    * Sorts one centre's neighbours, on first use after update(): late iterations search from few
-   * centres. A native sort of keys that pack a bucketed distance with the centre index is far
-   * faster than a comparator; search() stops one bucket late so ties in a bucket are never skipped.
+   * centres. The first time, a native sort of keys packing a bucketed distance with the centre
+   * index (far faster than a comparator; search() stops one bucket late so ties in a bucket are
+   * never skipped). Later, centres have moved little: an insertion sort of the previous order,
+   * nearly sorted already, takes about one pass.
    */
   private sortRow(g: number): void {
     const { k, order, gaps, distances, keys } = this;
-    let written = 0;
-    for (let c = 0; c < k; c++) {
-      if (c !== g) keys[written++] = Math.floor(distances[g * k + c]! / this.bucket) * 65536 + c;
-    }
-    keys.sort();
     const base = g * (k - 1);
-    for (let i = 0; i < k - 1; i++) {
-      const c = keys[i]! % 65536;
-      order[base + i] = c;
-      gaps[base + i] = distances[g * k + c]!;
+    const row = g * k;
+    if (this.everSorted[g] === 1) {
+      for (let i = 0; i < k - 1; i++) gaps[base + i] = distances[row + order[base + i]!]!;
+      for (let i = 1; i < k - 1; i++) {
+        const gap = gaps[base + i]!;
+        const c = order[base + i]!;
+        let j = i - 1;
+        while (j >= 0 && gaps[base + j]! > gap) {
+          gaps[base + j + 1] = gaps[base + j]!;
+          order[base + j + 1] = order[base + j]!;
+          j--;
+        }
+        gaps[base + j + 1] = gap;
+        order[base + j + 1] = c;
+      }
+    } else {
+      let written = 0;
+      for (let c = 0; c < k; c++) {
+        if (c !== g) keys[written++] = Math.floor(distances[row + c]! / this.bucket) * 65536 + c;
+      }
+      keys.sort();
+      for (let i = 0; i < k - 1; i++) {
+        const c = keys[i]! % 65536;
+        order[base + i] = c;
+        gaps[base + i] = distances[row + c]!;
+      }
+      this.everSorted[g] = 1;
     }
     this.sorted[g] = 1;
   }

@@ -35,12 +35,10 @@ export function kmeansPlusPlus(
     for (let t = 0; t < trials; t++) {
       const candidate = potential > 0 ? drawProportional(weights, closest, random) : random.below(n);
       const offset = candidate * dimension;
-      let candidatePotential = 0;
-      for (let i = 0; i < n; i++) {
-        const d = Math.min(closest[i]!, squaredDistance(points, i * dimension, points, offset, dimension));
-        candidateDistances[i] = d;
-        candidatePotential += weights[i]! * d;
-      }
+      const candidatePotential =
+        dimension === 3
+          ? potentialWith3(points, weights, closest, offset, candidateDistances)
+          : potentialWith(points, weights, closest, offset, dimension, candidateDistances);
       if (candidatePotential < bestPotential) {
         bestPotential = candidatePotential;
         bestCandidate = candidate;
@@ -77,4 +75,39 @@ export function copyPoint(
   dimension: number,
 ): void {
   for (let j = 0; j < dimension; j++) target[targetOffset + j] = source[index * dimension + j]!;
+}
+
+/** Σ w·min(closest, d²(x, candidate)), writing each point's new distance into `out`. */
+function potentialWith(
+  points: FloatArray,
+  weights: Float64Array,
+  closest: Float64Array,
+  offset: number,
+  dimension: number,
+  out: Float64Array,
+): number {
+  let potential = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const d = Math.min(closest[i]!, squaredDistance(points, i * dimension, points, offset, dimension));
+    out[i] = d;
+    potential += weights[i]! * d;
+  }
+  return potential;
+}
+
+function potentialWith3(points: FloatArray, weights: Float64Array, closest: Float64Array, offset: number, out: Float64Array): number {
+  const x = points[offset]!;
+  const y = points[offset + 1]!;
+  const z = points[offset + 2]!;
+  let potential = 0;
+  for (let i = 0, o = 0; i < weights.length; i++, o += 3) {
+    const dx = points[o]! - x;
+    const dy = points[o + 1]! - y;
+    const dz = points[o + 2]! - z;
+    const d2 = dx * dx + dy * dy + dz * dz;
+    const d = d2 < closest[i]! ? d2 : closest[i]!;
+    out[i] = d;
+    potential += weights[i]! * d;
+  }
+  return potential;
 }

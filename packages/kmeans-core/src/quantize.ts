@@ -222,7 +222,9 @@ function clusterColours(
 }
 
 function expand(cellOf: Uint32Array, cellLabels: Uint32Array): Uint32Array {
-  return Uint32Array.from(cellOf, (cell) => cellLabels[cell]!);
+  const labels = new Uint32Array(cellOf.length);
+  for (let i = 0; i < cellOf.length; i++) labels[i] = cellLabels[cellOf[i]!]!;
+  return labels;
 }
 
 /** Guess for each cell of a level: the label of its first member colour. */
