@@ -1,0 +1,3 @@
+/** The kpress CLI's configuration, for tools that check deployments against it (no side effects). */
+export { CONFIG_VARIABLES, loadConfig, type Config } from './config.js';
+export { runCli, USAGE, type CliDependencies } from './run-cli.js';
