@@ -20,10 +20,17 @@ return 0
  * KEYS: run hash, finished shard, active set, failures list, results shard.
  * ARGV: jobId, status (done|failed), bytesIn, bytesOut, psnr or '', result JSON, failure JSON,
  *       max failures kept, now (ms).
- * Returns {counted (0|1), completed (0|1)}.
+ * Returns {counted (0|1), completed (0|1)}: completed is 1 for the call that completed the run,
+ * and again for a retried job while the completed run's report is not marked written.
  */
 export const FINISH_JOB = `
-if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return {0, 0} end
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then
+  -- Counted before: a retry after a crash. If the run completed but its report was never
+  -- marked written (the finalizer may have died), let this caller finalize it again.
+  local state = redis.call('HMGET', KEYS[1], 'finalized', 'reported')
+  if state[1] == '1' and state[2] ~= '1' then return {0, 1} end
+  return {0, 0}
+end
 redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
 if ARGV[2] == 'done' then

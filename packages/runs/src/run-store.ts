@@ -55,7 +55,10 @@ export type JobOutcome =
 export interface FinishResult {
   /** False when this job's outcome had already been counted (a retry after a crash). */
   readonly counted: boolean;
-  /** True for exactly one caller: the one whose call completed the run. */
+  /**
+   * True for the one call that completed the run, and for a retried job's call while the
+   * completed run's report is not yet marked written (the first finalizer may have crashed).
+   */
   readonly completedRun: boolean;
 }
 
@@ -78,6 +81,8 @@ export interface RunStore {
    * holds, or the other source that already claimed the key (a collision).
    */
   claimOutputs(runId: string, entries: readonly { output: string; source: string }[]): Promise<(string | null)[]>;
+  /** Records that the run's report is written, so retried jobs stop offering to finalize it. */
+  markReported(runId: string): Promise<void>;
   get(runId: string): Promise<RunSnapshot | null>;
   failures(runId: string, limit?: number): Promise<JobFailureRecord[]>;
   /** Per-image results, shard by shard (never one value holding the whole run). */
@@ -178,6 +183,10 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
         const owner = owners[i]?.[1];
         return typeof owner === 'string' && owner !== source ? owner : null;
       });
+    },
+
+    async markReported(runId) {
+      await redis.hset(runKeys(prefix, runId).hash, 'reported', '1');
     },
 
     async get(runId) {
