@@ -4,6 +4,7 @@ import type { Command } from './commands/command.js';
 import { COMPRESS_HELP, runCompress } from './commands/compress.js';
 import { DEMO_HELP, runDemo } from './commands/demo.js';
 import { ENQUEUE_HELP, runEnqueue } from './commands/enqueue.js';
+import { runSchedule, SCHEDULE_HELP } from './commands/schedule.js';
 import { runStatus, STATUS_HELP } from './commands/status.js';
 import { runWorker, WORKER_HELP } from './commands/worker.js';
 import { UsageError } from './usage-error.js';
@@ -15,6 +16,7 @@ Commands:
   enqueue SRC --to DST   queue one job per image object of an S3 prefix or manifest
   status RUN_ID          counts, throughput, ETA and failures of a run
   worker                 process image jobs until SIGTERM
+  schedule add|list|remove   scheduled incremental runs
   demo                   the main job on embedded defaults (S3 server, Redis, sample images)
   help                   this text
 
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   status: { run: runStatus, help: STATUS_HELP },
   worker: { run: runWorker, help: WORKER_HELP },
   demo: { run: runDemo, help: DEMO_HELP },
+  schedule: { run: runSchedule, help: SCHEDULE_HELP },
 };
 
 export interface CliDependencies {

@@ -18,3 +18,4 @@ export {
   type WatchOptions,
 } from './run-progress.js';
 export { objectsFromManifest, objectsUnderPrefix, type SourceObject } from './source-objects.js';
+export { createScheduleTickProcessor, type ScheduleTickDeps, type ScheduleTickResult } from './schedule-tick.js';

@@ -12,3 +12,4 @@ export {
 } from './output-keys.js';
 export { checkRunId, newRunId } from './run-id.js';
 export { formatS3Url, parseS3Url, type S3Location } from './s3-url.js';
+export { checkScheduleName, parseScheduleTick, SCHEDULE_NAME, SCHEDULE_QUEUE, type ScheduleTick } from './schedule.js';

@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { IMAGE_QUEUE } from '@kpress/job-contract';
+import { IMAGE_QUEUE, SCHEDULE_QUEUE } from '@kpress/job-contract';
+import { createScheduleTickProcessor } from '@kpress/producer';
 import { createRunStore } from '@kpress/runs';
 import { createCpuPool, createImageWorker, createWorkerMetrics, startHealthServer } from '@kpress/worker';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { connectRedis, createObjectStore } from '../clients.js';
 import { completeRun } from '../run-completion.js';
 import { UsageError } from '../usage-error.js';
@@ -67,6 +68,24 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
     onRunComplete: (runId) => completeRun({ runs, store, logger }, runId),
   });
 
+  // Schedule ticks: one at a time per worker process; each starts an incremental run.
+  const scheduleConnection = await connectRedis(config, 'worker', logger);
+  const scheduleWorker = new Worker(
+    SCHEDULE_QUEUE,
+    createScheduleTickProcessor({
+      redis,
+      prefix: config.prefix,
+      store,
+      runs,
+      imageQueue: queue,
+      logger,
+      maxInputBytes: config.maxInputBytes,
+      onRunComplete: (runId) => completeRun({ runs, store, logger }, runId),
+    }),
+    { connection: scheduleConnection, prefix: config.prefix, concurrency: 1 },
+  );
+  scheduleWorker.on('error', (error) => logger.error({ err: error }, 'schedule worker error'));
+
   const health =
     port === null
       ? null
@@ -94,11 +113,12 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   logger.info({ signal }, 'signal received');
-  const { drained } = await imageWorker.shutdown(drainSeconds * 1000);
+  const [{ drained }] = await Promise.all([imageWorker.shutdown(drainSeconds * 1000), scheduleWorker.close()]);
   await pool.close();
   health?.server.close();
   await queue.close();
   blocking.disconnect();
+  scheduleConnection.disconnect();
   redis.disconnect();
   store.destroy();
   logger.info({ drained }, 'worker stopped');

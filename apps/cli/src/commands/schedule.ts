@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util';
+import { checkScheduleName, parseS3Url, SCHEDULE_QUEUE, type ScheduleTick } from '@kpress/job-contract';
+import { Queue } from 'bullmq';
+import { connectRedis } from '../clients.js';
+import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
+import { UsageError } from '../usage-error.js';
+import type { CommandContext } from './command.js';
+
+export const SCHEDULE_HELP = `Usage: kpress schedule add NAME --cron EXPR --from s3://BUCKET/PREFIX --to s3://BUCKET/PREFIX [params]
+       kpress schedule list
+       kpress schedule remove NAME
+
+Scheduled incremental runs, on BullMQ job schedulers: each tick (processed by any running
+kpress worker) starts a run of only the new or changed objects, with its own run id and report.
+A tick that finds nothing new records an empty run; a tick that finds the previous one still
+listing does nothing. "add" with an existing NAME replaces it.
+
+Options:
+  --cron EXPR    cron pattern, 5 fields, or 6 with seconds first ("*/30 * * * * *")
+  --tz ZONE      time zone of the pattern (default UTC)
+  --from URL     source prefix
+  --to URL       destination prefix
+${PARAM_HELP}`;
+
+export async function runSchedule(argv: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      ...PARAM_FLAGS,
+      cron: { type: 'string' },
+      tz: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [action, name, ...extra] = positionals;
+  if (values.help || action === undefined) {
+    context.stdout.write(`${SCHEDULE_HELP}\n`);
+    return values.help ? 0 : 2;
+  }
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  const redis = await connectRedis(context.config, 'client', context.logger);
+  const queue = new Queue(SCHEDULE_QUEUE, { connection: redis, prefix: context.config.prefix });
+  try {
+    switch (action) {
+      case 'add': {
+        const scheduleName = usage(() => checkScheduleName(name ?? ''));
+        if (!values.cron) throw new UsageError('schedule add needs --cron EXPR');
+        if (!values.from || !values.to) throw new UsageError('schedule add needs --from s3://… and --to s3://…');
+        usage(() => parseS3Url(values.from!, '--from'));
+        usage(() => parseS3Url(values.to!, '--to'));
+        const tick: ScheduleTick = {
+          version: 1,
+          name: scheduleName,
+          from: values.from,
+          to: values.to,
+          params: paramsFromFlags(values),
+        };
+        try {
+          await queue.upsertJobScheduler(
+            scheduleName,
+            { pattern: values.cron, tz: values.tz ?? 'UTC' },
+            { name: 'tick', data: tick, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+          );
+        } catch (error) {
+          throw new UsageError(`--cron ${JSON.stringify(values.cron)} is not a valid cron pattern: ${(error as Error).message}`);
+        }
+        context.stdout.write(`schedule ${scheduleName}: ${values.cron} (${values.tz ?? 'UTC'}) ${values.from} → ${values.to}\n`);
+        return 0;
+      }
+      case 'list': {
+        const schedulers = await queue.getJobSchedulers(0, -1, true);
+        if (schedulers.length === 0) context.stdout.write('no schedules\n');
+        for (const s of schedulers) {
+          const tick = s.template?.data as ScheduleTick | undefined;
+          const next = s.next ? new Date(s.next).toISOString() : '–';
+          context.stdout.write(
+            `${s.key}\t${s.pattern ?? `every ${s.every} ms`}\tnext ${next}\t${tick?.from ?? '?'} → ${tick?.to ?? '?'}\t${JSON.stringify(tick?.params ?? {})}\n`,
+          );
+        }
+        return 0;
+      }
+      case 'remove': {
+        const scheduleName = usage(() => checkScheduleName(name ?? ''));
+        const removed = await queue.removeJobScheduler(scheduleName);
+        if (!removed) {
+          context.stderr.write(`kpress schedule: no schedule named ${scheduleName}\n`);
+          return 1;
+        }
+        context.stdout.write(`removed schedule ${scheduleName}\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown schedule action ${JSON.stringify(action)}: use add, list or remove`);
+    }
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+}
+
+function usage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}

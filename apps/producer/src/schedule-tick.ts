@@ -1,0 +1,79 @@
+import { newRunId, parseS3Url, parseScheduleTick } from '@kpress/job-contract';
+import type { ObjectStore } from '@kpress/object-store';
+import type { RunStore } from '@kpress/runs';
+import type { Job, Queue } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { enqueueRun } from './enqueue-run.js';
+import { objectsUnderPrefix } from './source-objects.js';
+
+export interface ScheduleTickDeps {
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly store: ObjectStore;
+  readonly runs: RunStore;
+  /** The image queue the tick's jobs go to. */
+  readonly imageQueue: Queue;
+  readonly logger: Logger;
+  readonly maxInputBytes: number;
+  readonly onRunComplete: (runId: string) => Promise<void>;
+}
+
+export type ScheduleTickResult =
+  { readonly runId: string; readonly queued: number; readonly skipped: number } | { readonly overlapped: true };
+
+/** A tick holds this lock while it lists; it expires on its own if the process dies. */
+const LOCK_MS = 15 * 60 * 1000;
+
+/**
+ * One tick of a schedule: an incremental run (only new or changed objects) with its own run id
+ * and report. A tick that finds nothing new still records its (empty) run. A tick that finds
+ * the previous tick of the same schedule still listing does nothing, so two ticks never list
+ * the same source at once.
+ */
+export function createScheduleTickProcessor(deps: ScheduleTickDeps): (job: Job) => Promise<ScheduleTickResult> {
+  return async (job) => {
+    let tick;
+    try {
+      tick = parseScheduleTick(job.data);
+    } catch (error) {
+      throw new UnrecoverableError((error as Error).message);
+    }
+    const log = deps.logger.child({ schedule: tick.name });
+    const lockKey = `${deps.prefix}:schedule-lock:${tick.name}`;
+    const token = `${job.id ?? 'tick'}-${process.pid}`;
+    if ((await deps.redis.set(lockKey, token, 'PX', LOCK_MS, 'NX')) !== 'OK') {
+      log.warn('previous tick still listing: this tick does nothing');
+      return { overlapped: true };
+    }
+    try {
+      const source = parseS3Url(tick.from, 'from');
+      const runId = `${tick.name}-${newRunId()}`;
+      const progress = await enqueueRun(
+        {
+          runId,
+          objects: objectsUnderPrefix(deps.store, source),
+          sourceLabel: tick.from,
+          destination: parseS3Url(tick.to, 'to'),
+          params: tick.params,
+          force: false,
+          dryRun: false,
+          origin: `schedule:${tick.name}`,
+          maxInputBytes: deps.maxInputBytes,
+        },
+        { store: deps.store, runs: deps.runs, queue: deps.imageQueue, logger: log, onRunComplete: deps.onRunComplete },
+      );
+      log.info({ runId, queued: progress.queued, skipped: progress.skipped }, 'scheduled run started');
+      return { runId, queued: progress.queued, skipped: progress.skipped };
+    } finally {
+      // Release only our own lock (compare-and-delete).
+      await deps.redis.eval(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+        1,
+        lockKey,
+        token,
+      );
+    }
+  };
+}
