@@ -44,6 +44,6 @@ export function parseScheduleTick(data: unknown): ScheduleTick {
   }
   return {
     ...parsed.data,
-    params: resolveParams(parsed.data.params as Partial<Record<keyof CompressParams, unknown>>),
-  } as ScheduleTick;
+    params: resolveParams(parsed.data.params),
+  };
 }
