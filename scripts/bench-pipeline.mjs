@@ -196,12 +196,19 @@ async function main() {
     say('');
     say(`CPU check before: ${formatCpuCheck(cpuBefore)}`);
     say(`CPU check after:  ${formatCpuCheck(cpuAfter)}`);
+    const effectiveCores = Math.min(cpuBefore.effectiveCores, cpuAfter.effectiveCores);
+    if (effectiveCores < 1.7) {
+      say(
+        `WARNING: two busy processes got only ${effectiveCores.toFixed(2)} cores' worth of CPU (other processes are using the machine):` +
+          ' wall-clock figures, above all the 2 workers ÷ 1 worker ratios, are unreliable (the load changes during the run); img/CPU-s is less affected.',
+      );
+    }
     say(`Total bench time ${totalSeconds.toFixed(1)} s. Seconds: enqueue start → last job done (workers already up).`);
     say(
       'PSNR run: the run snapshot (meanPsnr); PSNR bench: this script, mean over images of RGB PSNR of output vs decoded input.',
     );
     say(
-      'worker CPU s: CPU seconds used by each worker process while timed; bench CPU s: this process (s3rver, producer, polling).',
+      'worker CPU s: CPU seconds used by each worker process while timed (img/CPU-s: images per worker CPU second); bench CPU s: this process (s3rver, producer, polling).',
     );
 
     await mkdir(join(REPO_ROOT, '.bench'), { recursive: true });
@@ -391,8 +398,13 @@ function summarise(scenario, result) {
     ...result,
     images,
     imagesPerSecond: images / result.seconds,
+    imagesPerCpuSecond: cpuTotal(result.cpu) > 0 ? images / cpuTotal(result.cpu) : null,
     megapixelsPerSecond: (images * MEGAPIXELS) / result.seconds,
   };
+}
+
+function cpuTotal(cpu) {
+  return cpu && cpu.workerSeconds.every((s) => s !== null) ? cpu.workerSeconds.reduce((a, b) => a + b, 0) : 0;
 }
 
 function printTable(rows) {
@@ -408,6 +420,7 @@ function printTable(rows) {
     ['PSNR bench', 11, (r) => fixed(r.benchPsnr, 2)],
     ['bytes out', 10, (r) => (r.bytesOut == null ? '–' : String(r.bytesOut))],
     ['worker CPU s', 12, (r) => (r.cpu ? r.cpu.workerSeconds.map((s) => fixed(s, 1)).join('+') : '–')],
+    ['img/CPU-s', 9, (r) => fixed(r.imagesPerCpuSecond, 2)],
     ['bench CPU s', 11, (r) => (r.cpu ? fixed(r.cpu.benchProcessSeconds, 1) : '–')],
   ];
   const cell = (text, width, align) => (align === 'left' ? text.padEnd(width) : text.padStart(width));
@@ -426,14 +439,23 @@ function fixed(value, digits) {
 }
 
 function computeRatios(rows) {
-  const rate = (id) => {
+  const rate = (id, field) => {
     const row = rows.find((r) => r.id === id);
-    return row && row.ok ? row.imagesPerSecond : null;
+    return row && row.ok && typeof row[field] === 'number' ? row[field] : null;
   };
+  const divide = (a, b) => (a !== null && b !== null && b > 0 ? a / b : null);
   const ratio = (label, numerator, denominator, target) => {
-    const [a, b] = [rate(numerator), rate(denominator)];
-    const value = a !== null && b !== null && b > 0 ? a / b : null;
-    return { label, numerator, denominator, value, target, pass: target === null ? null : value !== null && value >= target };
+    const value = divide(rate(numerator, 'imagesPerSecond'), rate(denominator, 'imagesPerSecond'));
+    const perCpuSecond = divide(rate(numerator, 'imagesPerCpuSecond'), rate(denominator, 'imagesPerCpuSecond'));
+    return {
+      label,
+      numerator,
+      denominator,
+      value,
+      perCpuSecond,
+      target,
+      pass: target === null ? null : value !== null && value >= target,
+    };
   };
   return [
     ratio('kpress 2w K256 ÷ baseline 2w 256 colours (images/s)', 'kpress-k256-w2', 'baseline-c256-w2', 2.0),
@@ -446,10 +468,11 @@ function computeRatios(rows) {
   ];
 }
 
-function formatRatio({ label, value, target, pass }) {
+function formatRatio({ label, value, perCpuSecond, target, pass }) {
   const shown = value === null ? 'n/a' : `${value.toFixed(2)}×`;
-  const verdict = target === null ? '(info)' : `target ≥ ${target.toFixed(1)}  ${pass ? 'PASS' : 'MISS'}`;
-  return `${label.padEnd(52)} ${shown.padStart(7)}  ${verdict}`;
+  const verdict = target === null ? '(info)         ' : `target ≥ ${target.toFixed(1)}  ${pass ? 'PASS' : 'MISS'}`;
+  const efficiency = perCpuSecond === null ? '' : `   img/CPU-s ratio ${perCpuSecond.toFixed(2)}×`;
+  return `${label.padEnd(52)} ${shown.padStart(7)}  ${verdict}${efficiency}`;
 }
 
 /** CPU seconds (user + system, all threads) a live process has used, from /proc; null elsewhere. */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Command } from './commands/command.js';
 import { COMPRESS_HELP, runCompress } from './commands/compress.js';
+import { DASHBOARD_HELP, runDashboard } from './commands/dashboard.js';
 import { DEMO_HELP, runDemo } from './commands/demo.js';
 import { ENQUEUE_HELP, runEnqueue } from './commands/enqueue.js';
 import { runSchedule, SCHEDULE_HELP } from './commands/schedule.js';
@@ -16,6 +17,7 @@ Commands:
   enqueue SRC --to DST   queue one job per image object of an S3 prefix or manifest
   status RUN_ID          counts, throughput, ETA and failures of a run
   worker                 process image jobs until SIGTERM
+  dashboard              runs, reports and bull-board for the queues (read-only unless --admin)
   schedule add|list|remove   scheduled incremental runs
   demo                   the main job on embedded defaults (S3 server, Redis, sample images)
   help                   this text
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   enqueue: { run: runEnqueue, help: ENQUEUE_HELP },
   status: { run: runStatus, help: STATUS_HELP },
   worker: { run: runWorker, help: WORKER_HELP },
+  dashboard: { run: runDashboard, help: DASHBOARD_HELP },
   demo: { run: runDemo, help: DEMO_HELP },
   schedule: { run: runSchedule, help: SCHEDULE_HELP },
 };

@@ -95,7 +95,13 @@ function potentialWith(
   return potential;
 }
 
-function potentialWith3(points: FloatArray, weights: Float64Array, closest: Float64Array, offset: number, out: Float64Array): number {
+function potentialWith3(
+  points: FloatArray,
+  weights: Float64Array,
+  closest: Float64Array,
+  offset: number,
+  out: Float64Array,
+): number {
   const x = points[offset]!;
   const y = points[offset + 1]!;
   const z = points[offset + 2]!;

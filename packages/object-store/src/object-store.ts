@@ -43,6 +43,8 @@ export interface ObjectStore {
   createBucket(bucket: string): Promise<void>;
   /** Fails unless the store answers (for readiness probes). */
   ping(bucket: string): Promise<void>;
+  /** Whether the store answers at all (any reply, even access denied), within `timeoutMs` (default 2 s). */
+  reachable(timeoutMs?: number): Promise<boolean>;
   /** Releases sockets. */
   destroy(): void;
 }

@@ -3,6 +3,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListBucketsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -146,7 +147,18 @@ export function createS3ObjectStore(options: S3StoreOptions): ObjectStore {
     }
   }
 
-  return { list, head, get, put, createBucket, ping, destroy: () => client.destroy() };
+  /** Any answer from the endpoint, even AccessDenied, means it is reachable; a network fault does not. */
+  async function reachable(timeoutMs = 2_000): Promise<boolean> {
+    try {
+      await client.send(new ListBucketsCommand({}), { abortSignal: AbortSignal.timeout(timeoutMs) });
+      return true;
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      return status !== undefined && status < 500;
+    }
+  }
+
+  return { list, head, get, put, createBucket, ping, reachable, destroy: () => client.destroy() };
 }
 
 function checkOptions(options: S3StoreOptions): void {

@@ -118,7 +118,9 @@ export async function startPipelineHarness(): Promise<PipelineHarness> {
         exited,
         stop(signal = 'SIGTERM') {
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-          return exited;
+          // A worker that does not stop within 40 s is killed, so a test can never hang on it.
+          const escalate = setTimeout(() => child.kill('SIGKILL'), 40_000);
+          return exited.finally(() => clearTimeout(escalate));
         },
       };
       workers.push(worker);

@@ -5,6 +5,7 @@ import { createScheduleTickProcessor } from '@kpress/producer';
 import { createRunStore } from '@kpress/runs';
 import { createCpuPool, createImageWorker, createWorkerMetrics, startHealthServer } from '@kpress/worker';
 import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { connectRedis, createObjectStore } from '../clients.js';
 import { completeRun } from '../run-completion.js';
 import { UsageError } from '../usage-error.js';
@@ -92,8 +93,10 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
       : await startHealthServer(
           port,
           {
-            healthy: async () => redis.status === 'ready' && (imageWorker.idleSeconds() < 300 || (await redis.ping()) === 'PONG'),
-            ready: async () => (await redis.ping()) === 'PONG',
+            // Probes must answer fast: a ping that waits for a reconnect would hang the probe.
+            healthy: async () =>
+              redis.status === 'ready' && (imageWorker.idleSeconds() < 300 || (await pingWithin(redis, 1_000))),
+            ready: async () => redis.status === 'ready' && (await pingWithin(redis, 1_000)) && (await store.reachable()),
             metrics: async () => {
               const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
               const depth = Object.entries(counts)
@@ -116,7 +119,8 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
   const [{ drained }] = await Promise.all([imageWorker.shutdown(drainSeconds * 1000), scheduleWorker.close()]);
   await pool.close();
   health?.server.close();
-  await queue.close();
+  // With Redis down, closing a queue waits for a reconnect that may never come: bound it.
+  await settleWithin(queue.close(), 5_000);
   blocking.disconnect();
   scheduleConnection.disconnect();
   redis.disconnect();
@@ -132,4 +136,19 @@ function integerFlag(name: string, raw: string | undefined, fallback: number, mi
     throw new UsageError(`--${name} must be an integer between ${min} and ${max}, received ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+async function pingWithin(redis: Redis, ms: number): Promise<boolean> {
+  return (await settleWithin(redis.ping(), ms)) === 'PONG';
+}
+
+/** The promise's value, or undefined if it rejects or takes longer than `ms`. */
+async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,0 +1,3 @@
+/** The queue dashboard: bull-board, the run list and run reports proxied from S3. */
+export { createDashboardServer, QUEUES_PATH, type DashboardOptions, type DashboardServer } from './dashboard-server.js';
+export { escapeHtml, MAX_RUNS_LISTED } from './runs-page.js';

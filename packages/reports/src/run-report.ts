@@ -1,0 +1,205 @@
+import type { JobFailureRecord, JobResultRecord, RunSnapshot } from '@kpress/runs';
+import { BoundedHeap, Float64Collector, quantile } from './bounded-heap.js';
+
+/** The phases a worker times for each image, in pipeline order. */
+export const PHASES = ['download', 'decode', 'quantize', 'encode', 'upload', 'total'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const REPORT_VERSION = 1;
+
+export interface ReportImageRow {
+  readonly key: string;
+  readonly output: string;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly psnr: number | null;
+  readonly megapixels: number;
+  readonly totalMs: number;
+}
+
+export interface PhaseTiming {
+  /** Milliseconds summed over every image that reported the phase. */
+  readonly totalMs: number;
+  /** `totalMs` divided by the images that reported the phase; null when none did. */
+  readonly meanMs: number | null;
+}
+
+/** The run report: `report.json` as written, and what `report.html` shows. */
+export interface RunReport {
+  readonly version: typeof REPORT_VERSION;
+  readonly runId: string;
+  readonly source: string;
+  readonly destination: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly origin: string;
+  /** False when the report was made before every job finished (it then shows progress so far). */
+  readonly complete: boolean;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+  readonly durationMs: number | null;
+  readonly counts: {
+    readonly jobs: number;
+    readonly done: number;
+    readonly skipped: number;
+    readonly failed: number;
+    readonly notImages: number;
+    readonly listed: number;
+  };
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** bytesOut / bytesIn (smaller is better); null when nothing was read. */
+  readonly ratio: number | null;
+  /** PSNR in dB over the images that have one (fully transparent images have none). */
+  readonly psnr: {
+    readonly count: number;
+    readonly mean: number | null;
+    readonly min: number | null;
+    readonly p5: number | null;
+    readonly median: number | null;
+    readonly max: number | null;
+  };
+  readonly timingsMs: Readonly<Record<Phase, PhaseTiming>>;
+  readonly megapixels: number;
+  /** The slowest images by total time, slowest first. */
+  readonly slowest: readonly { readonly key: string; readonly totalMs: number; readonly megapixels: number }[];
+  /** Per-image rows, by key; at most `maxImageRows` of them (the first by key). */
+  readonly images: {
+    readonly total: number;
+    readonly truncated: boolean;
+    readonly rows: readonly ReportImageRow[];
+  };
+  /** Failures with their reasons; `truncated` when the run store kept fewer than failed. */
+  readonly failures: {
+    readonly total: number;
+    readonly truncated: boolean;
+    readonly items: readonly JobFailureRecord[];
+  };
+  /** When this document was made: the only field that differs between two reports of a run. */
+  readonly generatedAt: string;
+}
+
+export interface BuildReportOptions {
+  /** Images listed row by row; larger runs list the first by key. Default 2,000. */
+  readonly maxImageRows?: number;
+  /** Slowest images listed. Default 10. */
+  readonly slowest?: number;
+  /** Default: now. */
+  readonly generatedAt?: Date;
+}
+
+const DEFAULT_MAX_IMAGE_ROWS = 2_000;
+const DEFAULT_SLOWEST = 10;
+
+/**
+ * Aggregates a run's results in one streaming pass: O(1) memory per image except 8 bytes for its
+ * PSNR (for exact percentiles), plus bounded heaps for the slowest images and the listed rows.
+ * Deterministic for a given input, whatever order the results arrive in.
+ */
+export async function buildRunReport(
+  snapshot: RunSnapshot,
+  results: AsyncIterable<JobResultRecord> | Iterable<JobResultRecord>,
+  failures: readonly JobFailureRecord[],
+  options: BuildReportOptions = {},
+): Promise<RunReport> {
+  const maxImageRows = options.maxImageRows ?? DEFAULT_MAX_IMAGE_ROWS;
+  const slowestCount = options.slowest ?? DEFAULT_SLOWEST;
+  for (const [name, value] of [
+    ['maxImageRows', maxImageRows],
+    ['slowest', slowestCount],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, received ${value}`);
+  }
+
+  const psnrs = new Float64Collector();
+  let megapixels = 0;
+  let images = 0;
+  const phaseTotals = new Float64Array(PHASES.length);
+  const phaseCounts = new Float64Array(PHASES.length);
+  // Ties are broken by key so that the kept set does not depend on arrival order.
+  const slowest = new BoundedHeap<ReportImageRow>(slowestCount, (a, b) =>
+    a.totalMs !== b.totalMs ? a.totalMs > b.totalMs : a.key < b.key,
+  );
+  const rows = new BoundedHeap<ReportImageRow>(maxImageRows, (a, b) => (a.key !== b.key ? a.key < b.key : a.output < b.output));
+
+  for await (const result of results) {
+    images++;
+    megapixels += result.megapixels;
+    if (result.psnr !== null && Number.isFinite(result.psnr)) {
+      psnrs.push(result.psnr);
+    }
+    PHASES.forEach((phase, i) => {
+      const ms = result.timingsMs[phase];
+      if (typeof ms === 'number' && Number.isFinite(ms)) {
+        phaseTotals[i]! += ms;
+        phaseCounts[i]!++;
+      }
+    });
+    const row: ReportImageRow = {
+      key: result.key,
+      output: result.output,
+      bytesIn: result.bytesIn,
+      bytesOut: result.bytesOut,
+      psnr: result.psnr,
+      megapixels: round(result.megapixels, 6),
+      totalMs: result.timingsMs['total'] ?? 0,
+    };
+    slowest.offer(row);
+    rows.offer(row);
+  }
+
+  const ascending = psnrs.sorted();
+  // Summed in sorted order, so the mean does not depend on the order results arrived in.
+  let psnrSum = 0;
+  for (const value of ascending) psnrSum += value;
+  const timingsMs = Object.fromEntries(
+    PHASES.map((phase, i) => {
+      const count = phaseCounts[i]!;
+      const total = phaseTotals[i]!;
+      return [phase, { totalMs: round(total, 1), meanMs: count > 0 ? round(total / count, 2) : null }];
+    }),
+  ) as Record<Phase, PhaseTiming>;
+  const psnrStat = (value: number | null): number | null => (value === null ? null : round(value, 4));
+
+  return {
+    version: REPORT_VERSION,
+    runId: snapshot.runId,
+    source: snapshot.source,
+    destination: snapshot.destination,
+    params: snapshot.params,
+    origin: snapshot.origin,
+    complete: snapshot.complete,
+    createdAt: new Date(snapshot.createdAt).toISOString(),
+    finishedAt: snapshot.finishedAt === null ? null : new Date(snapshot.finishedAt).toISOString(),
+    durationMs: snapshot.finishedAt === null ? null : snapshot.finishedAt - snapshot.createdAt,
+    counts: {
+      jobs: snapshot.jobs,
+      done: snapshot.done,
+      skipped: snapshot.skipped,
+      failed: snapshot.failed,
+      notImages: snapshot.notImages,
+      listed: snapshot.listed,
+    },
+    bytesIn: snapshot.bytesIn,
+    bytesOut: snapshot.bytesOut,
+    ratio: snapshot.bytesIn > 0 ? round(snapshot.bytesOut / snapshot.bytesIn, 6) : null,
+    psnr: {
+      count: ascending.length,
+      mean: psnrStat(ascending.length > 0 ? psnrSum / ascending.length : null),
+      min: psnrStat(quantile(ascending, 0)),
+      p5: psnrStat(quantile(ascending, 0.05)),
+      median: psnrStat(quantile(ascending, 0.5)),
+      max: psnrStat(quantile(ascending, 1)),
+    },
+    timingsMs,
+    megapixels: round(megapixels, 6),
+    slowest: slowest.sorted().map(({ key, totalMs, megapixels: mp }) => ({ key, totalMs, megapixels: mp })),
+    images: { total: images, truncated: images > rows.size, rows: rows.sorted() },
+    failures: { total: snapshot.failed, truncated: failures.length < snapshot.failed, items: failures },
+    generatedAt: (options.generatedAt ?? new Date()).toISOString(),
+  };
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
