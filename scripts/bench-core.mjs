@@ -497,9 +497,9 @@ console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 
 for (const [peer, version] of Object.entries(peers)) console.log(`  ${pad(`${peer}:`, 14)}${version ?? 'not installed'}`);
 const loadAtEnd = loadavg();
 const load = (l) => l.map((x) => x.toFixed(2)).join(' ');
-console.log(
-  `load average (1/5/15 min) at start ${load(loadAtStart)}, at end ${load(loadAtEnd)} — above ${cpus().length}, timings include contention`,
-);
+const busy = Math.max(...loadAtStart, ...loadAtEnd) > cpus().length;
+const contention = busy ? ` — above ${cpus().length} CPUs: other processes competed, timings are inflated and noisy` : '';
+console.log(`load average (1/5/15 min) at start ${load(loadAtStart)}, at end ${load(loadAtEnd)}${contention}`);
 console.log('Images:');
 for (const [name, info] of Object.entries(images))
   console.log(

@@ -119,14 +119,14 @@ void describe('quantize rejects invalid options', () => {
 void describe('quantize resolves defaults', () => {
   void test('every documented default is applied and the result options are frozen', () => {
     const { options } = quantize(image);
-    assert.deepEqual(options, { ...QUANTIZE_DEFAULTS, restarts: 4 });
+    assert.deepEqual(options, { ...QUANTIZE_DEFAULTS, restarts: 8 });
     assert.ok(Object.isFrozen(options));
     assert.ok(Object.isFrozen(QUANTIZE_DEFAULTS));
   });
 
-  void test('restarts default to 4 up to k 32, 2 up to k 64, then 1', () => {
+  void test('restarts default to 8 up to k 32, 2 up to k 64, then 1', () => {
     const big: QuantizeImage = { data: new Uint8Array(16 * 16 * 3), width: 16, height: 16, channels: 3 };
     const restarts = (k: number): number => quantize(big, { k }).options.restarts;
-    assert.deepEqual([32, 33, 64, 65, 256].map(restarts), [4, 2, 2, 1, 1]);
+    assert.deepEqual([32, 33, 64, 65, 256].map(restarts), [8, 2, 2, 1, 1]);
   });
 });

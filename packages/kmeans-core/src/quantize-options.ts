@@ -27,7 +27,7 @@ export interface QuantizeOptions {
   readonly lloydIterations?: number | undefined;
   /** Lloyd stops when a pass improves the error by less than this fraction. Default 1e-4. */
   readonly tolerance?: number | undefined;
-  /** Independent k-means runs, the best kept. Default: 4 for k ≤ 32, 2 for k ≤ 64, else 1. */
+  /** Independent k-means runs, the best kept. Default: 8 for k ≤ 32, 2 for k ≤ 64, else 1. */
   readonly restarts?: number | undefined;
 }
 
@@ -87,5 +87,5 @@ export function resolveQuantizeInput(image: QuantizeImage, options: QuantizeOpti
 
 /** Small palettes are cheap to cluster and most sensitive to a poor local optimum. */
 export function defaultRestarts(k: number): number {
-  return k <= 32 ? 4 : k <= 64 ? 2 : 1;
+  return k <= 32 ? 8 : k <= 64 ? 2 : 1;
 }
