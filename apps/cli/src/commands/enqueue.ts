@@ -79,7 +79,11 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
         runs,
         queue,
         logger: logger.child({ runId }),
-        onProgress: (p) => logger.debug({ runId, ...p }, 'listing'),
+        onProgress: (p) => {
+          const line = `listing: ${p.listed} objects seen, ${p.queued} queued, ${p.skipped} skipped, ${p.notImages} not images, ${p.failed} failed`;
+          // Redrawn in place on a terminal; a line per batch (500 objects) otherwise.
+          context.stderr.write(isTerminal(context.stderr) ? `\r\x1b[2K${line}` : `${line}\n`);
+        },
         onDryRunEntry: (entry) =>
           context.stdout.write(
             `${entry.action.padEnd(5)} ${entry.source}${entry.output ? ` → ${entry.output}` : ''}${entry.reason ? ` (${entry.reason})` : ''}\n`,
@@ -87,6 +91,7 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
         onRunComplete: (id) => completeRun({ runs, store, logger }, id),
       },
     );
+    if (isTerminal(context.stderr)) context.stderr.write('\n');
     const summary = `listed ${progress.listed}, queued ${progress.queued}, skipped ${progress.skipped}, not images ${progress.notImages}, failed ${progress.failed}`;
     if (dryRun) {
       context.stdout.write(`dry run: ${summary}\n`);
@@ -114,4 +119,8 @@ function toUsage<T>(parse: () => T): T {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+function isTerminal(stream: NodeJS.WritableStream): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true;
 }
