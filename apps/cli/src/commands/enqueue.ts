@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import { connectRedis, createObjectStore } from '../clients.js';
 import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
 import { completeRun } from '../run-completion.js';
-import { UsageError } from '../usage-error.js';
+import { asUsageError, UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
 export const ENQUEUE_HELP = `Usage: kpress enqueue (s3://BUCKET/PREFIX | --manifest FILE) --to s3://BUCKET/PREFIX [params]
@@ -49,10 +49,10 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
     throw new UsageError('enqueue takes exactly one source: an s3://BUCKET/PREFIX argument or --manifest FILE');
   }
   if (!values.to) throw new UsageError('enqueue needs --to s3://BUCKET/PREFIX');
-  const destination = toUsage(() => parseS3Url(values.to!, '--to'));
-  const source = positionals[0] !== undefined ? toUsage(() => parseS3Url(positionals[0]!, 'the source')) : null;
+  const destination = asUsageError(() => parseS3Url(values.to!, '--to'));
+  const source = positionals[0] !== undefined ? asUsageError(() => parseS3Url(positionals[0]!, 'the source')) : null;
   const params = paramsFromFlags(values);
-  const runId = values['run-id'] ? toUsage(() => checkRunId(values['run-id']!)) : newRunId();
+  const runId = values['run-id'] ? asUsageError(() => checkRunId(values['run-id']!)) : newRunId();
   const { config, logger } = context;
 
   const store = createObjectStore(config);
@@ -110,14 +110,6 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
     await queue.close();
     redis.disconnect();
     store.destroy();
-  }
-}
-
-function toUsage<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError((error as Error).message);
   }
 }
 

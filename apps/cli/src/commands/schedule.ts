@@ -3,7 +3,7 @@ import { checkScheduleName, parseS3Url, SCHEDULE_QUEUE, type ScheduleTick } from
 import { Queue } from 'bullmq';
 import { connectRedis } from '../clients.js';
 import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
-import { UsageError } from '../usage-error.js';
+import { asUsageError, UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
 export const SCHEDULE_HELP = `Usage: kpress schedule add NAME --cron EXPR --from s3://BUCKET/PREFIX --to s3://BUCKET/PREFIX [params]
@@ -47,11 +47,11 @@ export async function runSchedule(argv: string[], context: CommandContext): Prom
   try {
     switch (action) {
       case 'add': {
-        const scheduleName = usage(() => checkScheduleName(name ?? ''));
+        const scheduleName = asUsageError(() => checkScheduleName(name ?? ''));
         if (!values.cron) throw new UsageError('schedule add needs --cron EXPR');
         if (!values.from || !values.to) throw new UsageError('schedule add needs --from s3://… and --to s3://…');
-        usage(() => parseS3Url(values.from!, '--from'));
-        usage(() => parseS3Url(values.to!, '--to'));
+        asUsageError(() => parseS3Url(values.from!, '--from'));
+        asUsageError(() => parseS3Url(values.to!, '--to'));
         const tick: ScheduleTick = {
           version: 1,
           name: scheduleName,
@@ -84,7 +84,7 @@ export async function runSchedule(argv: string[], context: CommandContext): Prom
         return 0;
       }
       case 'remove': {
-        const scheduleName = usage(() => checkScheduleName(name ?? ''));
+        const scheduleName = asUsageError(() => checkScheduleName(name ?? ''));
         const removed = await queue.removeJobScheduler(scheduleName);
         if (!removed) {
           context.stderr.write(`kpress schedule: no schedule named ${scheduleName}\n`);
@@ -99,13 +99,5 @@ export async function runSchedule(argv: string[], context: CommandContext): Prom
   } finally {
     await queue.close();
     redis.disconnect();
-  }
-}
-
-function usage<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    throw new UsageError((error as Error).message);
   }
 }
