@@ -1,13 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Command } from './commands/command.js';
-import { COMPRESS_HELP, runCompress } from './commands/compress.js';
-import { DASHBOARD_HELP, runDashboard } from './commands/dashboard.js';
-import { DEMO_HELP, runDemo } from './commands/demo.js';
-import { ENQUEUE_HELP, runEnqueue } from './commands/enqueue.js';
-import { runSchedule, SCHEDULE_HELP } from './commands/schedule.js';
-import { runStatus, STATUS_HELP } from './commands/status.js';
-import { runWorker, WORKER_HELP } from './commands/worker.js';
 import { UsageError } from './usage-error.js';
 
 export const USAGE = `Usage: kpress COMMAND [options]   (kpress COMMAND --help for details)
@@ -25,14 +18,18 @@ Commands:
 Environment: REDIS_URL, KPRESS_PREFIX, S3_ENDPOINT, S3_REGION, S3_FORCE_PATH_STYLE,
 AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, KPRESS_MAX_PIXELS, LOG_LEVEL (see README).`;
 
-const COMMANDS: Record<string, { run: Command; help: string }> = {
-  compress: { run: runCompress, help: COMPRESS_HELP },
-  enqueue: { run: runEnqueue, help: ENQUEUE_HELP },
-  status: { run: runStatus, help: STATUS_HELP },
-  worker: { run: runWorker, help: WORKER_HELP },
-  dashboard: { run: runDashboard, help: DASHBOARD_HELP },
-  demo: { run: runDemo, help: DEMO_HELP },
-  schedule: { run: runSchedule, help: SCHEDULE_HELP },
+/**
+ * Commands load on demand: `kpress compress` should not pay for BullMQ, the AWS SDK or the
+ * dashboard's web server at start-up.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  compress: async () => (await import('./commands/compress.js')).runCompress,
+  enqueue: async () => (await import('./commands/enqueue.js')).runEnqueue,
+  status: async () => (await import('./commands/status.js')).runStatus,
+  worker: async () => (await import('./commands/worker.js')).runWorker,
+  dashboard: async () => (await import('./commands/dashboard.js')).runDashboard,
+  demo: async () => (await import('./commands/demo.js')).runDemo,
+  schedule: async () => (await import('./commands/schedule.js')).runSchedule,
 };
 
 export interface CliDependencies {
@@ -49,15 +46,16 @@ export async function runCli(argv: string[], deps: CliDependencies): Promise<num
     deps.stdout.write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     deps.stderr.write(`kpress: unknown command "${name}"\n\n${USAGE}\n`);
     return 2;
   }
   try {
     const config = deps.loadConfig();
     const logger = deps.createLogger(config);
-    return await command.run(rest, { config, logger, stdout: deps.stdout, stderr: deps.stderr });
+    const command = await load();
+    return await command(rest, { config, logger, stdout: deps.stdout, stderr: deps.stderr });
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
       deps.stderr.write(`kpress ${name}: ${(error as Error).message}\n`);

@@ -67,9 +67,11 @@ function packScanlines(indices: Uint8Array, width: number, height: number, depth
       out.set(indices.subarray(source, source + width), rowStart);
       continue;
     }
+    // MSB first: pixel x sits at bit offset x·depth of the row (shifts, not divisions: 12 MP rows add up).
+    const perByteLog2 = depth === 4 ? 1 : depth === 2 ? 2 : 3;
+    const lastInByte = perByte - 1;
     for (let x = 0; x < width; x++) {
-      const shift = 8 - depth * ((x % perByte) + 1);
-      out[rowStart + Math.floor(x / perByte)]! |= indices[source + x]! << shift;
+      out[rowStart + (x >> perByteLog2)]! |= indices[source + x]! << ((lastInByte - (x & lastInByte)) * depth);
     }
   }
   return out;
