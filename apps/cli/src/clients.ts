@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { createS3ObjectStore, type ObjectStore } from '@kpress/object-store';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { type Config, redactUrl } from './config.js';
+import { UsageError } from './usage-error.js';
 
 /**
  * Redis connections as BullMQ's production guidance asks: workers wait out outages
@@ -15,18 +17,46 @@ export async function connectRedis(config: Config, role: 'worker' | 'client', lo
     enableOfflineQueue: role === 'worker',
     connectTimeout: 5_000,
     retryStrategy: (attempt) => (role === 'client' && attempt > 3 ? null : Math.min(attempt * 200, 2_000)),
+    // rediss:// turns TLS on in ioredis; a private CA is added to (not replacing) the checks.
+    ...(config.redisTlsCaFile === undefined ? {} : { tls: { ca: readCaFile(config.redisTlsCaFile) } }),
   });
-  redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
+  let lastError: Error | undefined;
+  // Registered before BullMQ's listeners, so every listener and log sees the scrubbed error.
+  redis.on('error', (error: Error) => {
+    scrubCredentials(error);
+    lastError = error;
+    logger.debug({ err: error }, 'redis connection error');
+  });
   try {
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`cannot connect to Redis at ${redactUrl(config.redisUrl)} (REDIS_URL): ${(error as Error).message}`, {
-      cause: error,
-    });
+    // ioredis rejects with "Connection is closed."; the error event said why (e.g. WRONGPASS).
+    const reason = lastError?.message ?? (error as Error).message;
+    // No `cause`: ioredis errors can carry the AUTH command's arguments.
+    throw new Error(`cannot connect to Redis at ${redactUrl(config.redisUrl)} (REDIS_URL): ${reason}`);
   }
   await warnUnlessNoEviction(redis, logger);
   return redis;
+}
+
+/**
+ * ioredis attaches the failed command to reply errors (`error.command.args`): for AUTH and
+ * HELLO that is the username and password, which pino would log with the error.
+ */
+function scrubCredentials(error: unknown): void {
+  const command = (error as { command?: { name?: unknown; args?: unknown } } | null)?.command;
+  if (command && typeof command.name === 'string' && /^(auth|hello)$/i.test(command.name) && Array.isArray(command.args)) {
+    command.args = command.args.map(() => '***');
+  }
+}
+
+function readCaFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`environment variable REDIS_TLS_CA_FILE: cannot read ${path}: ${(error as Error).message}`);
+  }
 }
 
 /** BullMQ loses jobs if Redis evicts keys; say so once at start-up. */
@@ -50,7 +80,4 @@ export function createObjectStore(config: Config): ObjectStore {
   });
 }
 
-/** The URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-}
+export { redactUrl };

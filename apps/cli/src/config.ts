@@ -16,12 +16,18 @@ export interface Config {
   readonly maxPixels: number;
   /** Source objects larger than this are refused without being read. */
   readonly maxInputBytes: number;
+  /** Buckets jobs may read from and write to (KPRESS_ALLOWED_BUCKETS); null = any. */
+  readonly allowedBuckets: ReadonlySet<string> | null;
+  /** PEM file of the CA that signed a rediss:// server's certificate (REDIS_TLS_CA_FILE); default: Node's CAs. */
+  readonly redisTlsCaFile: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
 const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 const schema = z.object({
   REDIS_URL: z
@@ -46,8 +52,27 @@ const schema = z.object({
     .int('must be an integer')
     .min(1, 'must be at least 1')
     .default(256 * 1024 * 1024),
+  KPRESS_ALLOWED_BUCKETS: z
+    .string()
+    .transform((v) => v.split(',').map((b) => b.trim()))
+    .refine((list) => list.every((b) => BUCKET.test(b)), 'must be a comma-separated list of bucket names')
+    .optional(),
+  REDIS_TLS_CA_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    // Not a URL: hide everything between "//" and the last "@".
+    return url.replace(/\/\/.*@/, '//***@');
+  }
+}
 
 /** Environment variable names the configuration reads (manifests are checked against these). */
 export const CONFIG_VARIABLES = Object.freeze(Object.keys(schema.shape));
@@ -58,9 +83,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0]);
-    throw new UsageError(`environment variable ${variable} ${issue.message} (received ${JSON.stringify(env[variable])})`);
+    // Never echo REDIS_URL: it may hold a password.
+    const received = variable === 'REDIS_URL' ? redactUrl(env[variable] ?? '') : env[variable];
+    throw new UsageError(`environment variable ${variable} ${issue.message} (received ${JSON.stringify(received)})`);
   }
   const e = parsed.data;
+  if (e.REDIS_TLS_CA_FILE !== undefined && !e.REDIS_URL.startsWith('rediss://')) {
+    throw new UsageError('environment variable REDIS_TLS_CA_FILE needs a rediss:// REDIS_URL (TLS)');
+  }
   return Object.freeze({
     redisUrl: e.REDIS_URL,
     prefix: e.KPRESS_PREFIX,
@@ -71,6 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     }),
     maxPixels: e.KPRESS_MAX_PIXELS,
     maxInputBytes: e.KPRESS_MAX_INPUT_BYTES,
+    allowedBuckets: e.KPRESS_ALLOWED_BUCKETS === undefined ? null : new Set(e.KPRESS_ALLOWED_BUCKETS),
+    redisTlsCaFile: e.REDIS_TLS_CA_FILE,
     logLevel: e.LOG_LEVEL,
   });
 }

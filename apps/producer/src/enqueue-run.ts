@@ -10,6 +10,7 @@ import {
   metadataKeyFor,
   outputKeyFor,
   type S3Location,
+  UnsafeKeyError,
 } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
 import type { RunStore } from '@kpress/runs';
@@ -32,6 +33,8 @@ export interface EnqueueRequest {
   readonly origin: string;
   /** Objects larger than this are not images kpress will read; they count as failed at once. */
   readonly maxInputBytes: number;
+  /** Source buckets jobs may read (KPRESS_ALLOWED_BUCKETS); objects elsewhere fail. Default: any. */
+  readonly allowedBuckets?: ReadonlySet<string> | null;
 }
 
 export interface EnqueueProgress {
@@ -150,7 +153,16 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
     try {
       outputKey = outputKeyFor(object.relativeKey, destination.key, extension);
     } catch (error) {
-      return { object, job: null, hash: null, failure: { code: 'unsafe-key', reason: (error as Error).message } };
+      const code = error instanceof UnsafeKeyError ? error.code : 'unsafe-key';
+      return { object, job: null, hash: null, failure: { code, reason: (error as Error).message } };
+    }
+    if (request.allowedBuckets && !request.allowedBuckets.has(object.bucket)) {
+      return {
+        object,
+        job: null,
+        hash: null,
+        failure: { code: 'bucket-not-allowed', reason: `bucket ${object.bucket} is not in KPRESS_ALLOWED_BUCKETS` },
+      };
     }
     if (object.size > request.maxInputBytes) {
       return {

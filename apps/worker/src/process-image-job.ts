@@ -18,6 +18,8 @@ export interface ProcessorDeps {
   readonly metrics: WorkerMetrics;
   readonly maxPixels: number;
   readonly maxInputBytes: number;
+  /** Buckets a job may read from and write to (KPRESS_ALLOWED_BUCKETS). Default: any. */
+  readonly allowedBuckets?: ReadonlySet<string> | null;
   /** Called by the worker whose job completed a run (exactly one per run). */
   readonly onRunComplete: (runId: string) => Promise<void>;
 }
@@ -49,6 +51,8 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     const jobId = job.id ?? 'unknown';
     const source = `s3://${data.source.bucket}/${data.source.key}`;
     const log = deps.logger.child({ runId: data.runId, jobId, key: data.source.key });
+    const refused = [data.source.bucket, data.output.bucket].find((b) => deps.allowedBuckets && !deps.allowedBuckets.has(b));
+    if (refused !== undefined) return refuseBucket(data, jobId, source, refused, log);
     await deps.runs.startJob(data.runId, jobId);
     try {
       return await run(data, jobId, log);
@@ -72,6 +76,21 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
       throw error;
     }
   };
+
+  /** A job outside the allowed buckets is never executed: no S3 access, counted in its run if there is one. */
+  async function refuseBucket(data: ImageJob, jobId: string, source: string, bucket: string, log: Logger): Promise<never> {
+    const reason = `bucket ${bucket} is not in KPRESS_ALLOWED_BUCKETS: job refused`;
+    log.warn({ code: 'bucket-not-allowed', reason }, 'image failed');
+    deps.metrics.failed.inc();
+    if ((await deps.runs.get(data.runId)) !== null) {
+      const finish = await deps.runs.finishJob(data.runId, jobId, {
+        status: 'failed',
+        failure: { key: source, code: 'bucket-not-allowed', reason },
+      });
+      if (finish.completedRun) await deps.onRunComplete(data.runId);
+    }
+    throw new UnrecoverableError(`bucket-not-allowed: ${source}: ${reason}`);
+  }
 
   async function run(data: ImageJob, jobId: string, log: Logger): Promise<ImageJobResult> {
     const started = performance.now();

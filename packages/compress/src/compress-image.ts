@@ -28,10 +28,14 @@ export async function compressImage(input: Buffer, params: CompressParams, limit
   };
   const decoded = await decodeImage(input, { maxPixels: limits.maxPixels });
   const decode = lap();
+  // k-means needs 2 ≤ k ≤ pixels. A 1-pixel image is quantized as that pixel twice: the result
+  // is its exact one-colour palette (a 1-bit indexed PNG), of which the first index is kept.
+  const single = decoded.width * decoded.height === 1;
+  const image = single ? { ...decoded, width: 2, data: Buffer.concat([decoded.data, decoded.data]) } : decoded;
   let result: QuantizeResult;
   try {
-    result = quantize(decoded, {
-      k: Math.min(params.k, decoded.width * decoded.height),
+    result = quantize(image, {
+      k: Math.min(params.k, image.width * image.height),
       seed: params.seed,
       colorSpace: params.colorSpace,
       dither: params.dither,
@@ -43,6 +47,7 @@ export async function compressImage(input: Buffer, params: CompressParams, limit
     if (error instanceof InvalidOptionError) throw new InvalidParamsError(error.option, error.message);
     throw error;
   }
+  if (single) result = { ...result, indices: result.indices.subarray(0, 1) };
   const quantizeMs = lap();
   const output = await encodeImage({ ...decoded, ...result }, params.format);
   const encode = lap();

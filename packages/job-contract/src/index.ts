@@ -4,11 +4,14 @@ export { JOB_HASH_METADATA, jobHash, jobIdFor, paramsFingerprint, parseImageJob,
 export {
   IMAGE_EXTENSIONS,
   looksLikeImage,
+  MAX_KEY_BYTES,
   metadataKeyFor,
   normalisePrefix,
   outputKeyFor,
   RESERVED_DIRECTORY,
   reportKeys,
+  UnsafeKeyError,
+  unsafeKeyReason,
 } from './output-keys.js';
 export { checkRunId, newRunId } from './run-id.js';
 export { formatS3Url, parseS3Url, type S3Location } from './s3-url.js';

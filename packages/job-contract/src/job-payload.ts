@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type CompressParams, DEFAULT_PARAMS, resolveParams } from '@kpress/compress';
 import { z } from 'zod';
+import { MAX_KEY_BYTES, unsafeKeyReason } from './output-keys.js';
 
 /** What a job carries: where to read, where to write, with which parameters. */
 export interface ImageJob {
@@ -11,11 +12,17 @@ export interface ImageJob {
   readonly params: CompressParams;
 }
 
-const KEY = z
+/** S3 keys are at most 1024 bytes of UTF-8 (a JavaScript length would count UTF-16 units). */
+const S3_KEY = z
   .string()
   .min(1)
-  .max(1024)
-  .refine((k) => !k.split('/').includes('..'), 'must not contain ".." segments');
+  .refine((k) => Buffer.byteLength(k) <= MAX_KEY_BYTES, `must be at most ${MAX_KEY_BYTES} bytes`);
+const KEY = S3_KEY.refine((k) => !k.split('/').includes('..'), 'must not contain ".." segments');
+/** An output key must not address anything outside its prefix (see unsafeKeyReason). */
+const OUTPUT_KEY = S3_KEY.superRefine((k, context) => {
+  const unsafe = unsafeKeyReason(k);
+  if (unsafe !== null) context.addIssue({ code: z.ZodIssueCode.custom, message: `${unsafe}` });
+});
 const BUCKET = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name');
 
 const schema = z
@@ -23,7 +30,7 @@ const schema = z
     version: z.literal(1),
     runId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1–64 letters, digits, ".", "_" or "-"'),
     source: z.object({ bucket: BUCKET, key: KEY, etag: z.string().max(200), bytes: z.number().int().nonnegative() }).strict(),
-    output: z.object({ bucket: BUCKET, key: KEY }).strict(),
+    output: z.object({ bucket: BUCKET, key: OUTPUT_KEY }).strict(),
     params: z.record(z.unknown()),
   })
   .strict();
@@ -33,6 +40,8 @@ const schema = z
  * I/O). Throws a TypeError naming the offending field.
  */
 export function parseImageJob(data: unknown): ImageJob {
+  const forbidden = forbiddenKeyPath(data, '', 0);
+  if (forbidden !== null) throw new TypeError(`invalid job data: ${forbidden} is a forbidden key`);
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -40,6 +49,26 @@ export function parseImageJob(data: unknown): ImageJob {
   }
   const params = resolveParams(parsed.data.params);
   return { ...parsed.data, params };
+}
+
+/** Keys that could reach an object's prototype: JSON.parse makes them own properties. */
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The path of the first forbidden key anywhere in `value`, or null. Checked before the schema,
+ * because copying `{"__proto__": …}` into a fresh object (as a record schema does) would set the
+ * copy's prototype instead of failing. Nesting deeper than the contract's is refused too.
+ */
+function forbiddenKeyPath(value: unknown, path: string, depth: number): string | null {
+  if (typeof value !== 'object' || value === null) return null;
+  if (depth > 4) return `${path || '(root)'} (nested too deep)`;
+  for (const key of Object.keys(value)) {
+    const at = path === '' ? key : `${path}.${key}`;
+    if (FORBIDDEN_KEYS.has(key)) return at;
+    const inner = forbiddenKeyPath((value as Record<string, unknown>)[key], at, depth + 1);
+    if (inner !== null) return inner;
+  }
+  return null;
 }
 
 /** Stable text of the parameters (all of them, defaults filled, in a fixed order). */

@@ -54,6 +54,10 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
   const params = paramsFromFlags(values);
   const runId = values['run-id'] ? asUsageError(() => checkRunId(values['run-id']!)) : newRunId();
   const { config, logger } = context;
+  for (const location of source ? [source, destination] : [destination]) {
+    if (config.allowedBuckets && !config.allowedBuckets.has(location.bucket))
+      throw new UsageError(`bucket ${location.bucket} is not in KPRESS_ALLOWED_BUCKETS`);
+  }
 
   const store = createObjectStore(config);
   const redis = await connectRedis(config, 'client', logger);
@@ -73,6 +77,7 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
         dryRun,
         origin: 'enqueue',
         maxInputBytes: config.maxInputBytes,
+        allowedBuckets: config.allowedBuckets,
       },
       {
         store,

@@ -66,6 +66,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
     metrics,
     maxPixels: config.maxPixels,
     maxInputBytes: config.maxInputBytes,
+    allowedBuckets: config.allowedBuckets,
     onRunComplete: (runId) => completeRun({ runs, store, logger }, runId),
   });
 
