@@ -66,7 +66,7 @@ export interface EnqueueDeps {
 /** Objects examined per batch: bounded memory, one addBulk per batch. */
 export const BATCH_SIZE = 500;
 /** HEAD requests in flight at once when checking for existing outputs. */
-export const HEAD_CONCURRENCY = 32;
+export const HEAD_CONCURRENCY = 64;
 
 interface Candidate {
   readonly object: SourceObject;
@@ -95,6 +95,8 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
   }
   const extension = `.${params.format}`;
   let batch: SourceObject[] = [];
+  // A destination with no objects at all has no outputs to skip: its first run needs no HEADs.
+  const destinationEmpty = request.force ? true : await isEmpty(deps.store, destination);
 
   const processBatch = async (): Promise<void> => {
     const objects = batch;
@@ -186,7 +188,7 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
   }
 
   async function checkExisting(candidates: Candidate[]): Promise<void> {
-    if (request.force) return;
+    if (request.force || destinationEmpty) return;
     const toCheck = candidates.filter((c) => c.job && !c.failure && c.object.exists);
     for (let i = 0; i < toCheck.length; i += HEAD_CONCURRENCY) {
       await Promise.all(
@@ -240,4 +242,11 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
     if (completed) await deps.onRunComplete(runId);
   }
   return progress;
+}
+
+async function isEmpty(store: ObjectStore, location: S3Location): Promise<boolean> {
+  const listing = store.list(location.bucket, location.key)[Symbol.asyncIterator]();
+  const first = await listing.next();
+  await listing.return?.();
+  return first.done === true;
 }
