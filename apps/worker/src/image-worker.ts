@@ -1,5 +1,5 @@
-import { IMAGE_QUEUE, KEEP_COMPLETED, KEEP_FAILED } from '@kpress/job-contract';
-import { Worker } from 'bullmq';
+import { IMAGE_QUEUE, type ImageJob, KEEP_COMPLETED, KEEP_FAILED, parseImageJob } from '@kpress/job-contract';
+import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createImageJobProcessor, type ImageJobResult, type ProcessorDeps } from './process-image-job.js';
@@ -55,6 +55,32 @@ export function createImageWorker(options: ImageWorkerOptions): ImageWorker {
   );
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled: its lock lapsed, it will be retried'));
+  // A job that stalled more than maxStalledCount times (its worker died each time: killed, out of
+  // memory…) is failed by BullMQ when a worker next fetches it, without calling the processor: it
+  // must be counted here, or its run never completes.
+  worker.on('failed', (job, error) => {
+    if (job === undefined || !job.deferredFailure) return;
+    void recordStalledOut(job, error.message).catch((cause: unknown) =>
+      logger.error({ err: cause, jobId: job.id }, 'could not record a stalled-out job in its run'),
+    );
+  });
+
+  async function recordStalledOut(job: Job, message: string): Promise<void> {
+    let data: ImageJob;
+    try {
+      data = parseImageJob(job.data);
+    } catch {
+      return; // invalid job data never belongs to a run
+    }
+    const reason = `its worker stopped while processing it ${job.stalledCounter} times (killed, out of memory, or blocked past its lock); not retried again (${message})`;
+    logger.warn({ runId: data.runId, jobId: job.id, key: data.source.key, reason }, 'image failed');
+    options.metrics.failed.inc();
+    const finish = await options.runs.finishJob(data.runId, job.id ?? 'unknown', {
+      status: 'failed',
+      failure: { key: `s3://${data.source.bucket}/${data.source.key}`, code: 'worker-lost', reason },
+    });
+    if (finish.completedRun) await options.onRunComplete(data.runId);
+  }
 
   return {
     worker,

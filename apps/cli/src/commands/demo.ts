@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { IMAGE_QUEUE, newRunId } from '@kpress/job-contract';
+import { IMAGE_QUEUE, newRunId, reportKeys } from '@kpress/job-contract';
 import { findOrStartRedis, startEmbeddedS3 } from '@kpress/local-services';
 import { createS3ObjectStore } from '@kpress/object-store';
 import { enqueueRun, formatBytes, formatStatus, objectsUnderPrefix, watchRun } from '@kpress/producer';
@@ -140,6 +140,11 @@ export async function runDemo(argv: string[], context: CommandContext): Promise<
     });
     const seconds = (performance.now() - started) / 1000;
 
+    // The worker that finished the run writes its report just after; wait for it (bounded).
+    const report = reportKeys(destination.key, runId);
+    for (let waited = 0; waited < 30_000 && (await store.head(outBucket, report.html)) === null; waited += 200) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     const outputDirectory = join(REPO_ROOT, 'out', 'demo');
     await rm(outputDirectory, { recursive: true, force: true });
     let copied = 0;
@@ -158,6 +163,7 @@ export async function runDemo(argv: string[], context: CommandContext): Promise<
         ` (${(final.bytesIn / Math.max(1, final.bytesOut)).toFixed(2)}× smaller), mean PSNR ${final.meanPsnr?.toFixed(2) ?? '–'} dB, ${seconds.toFixed(1)} s in all`,
     );
     say(`Outputs: s3://${outBucket}/${destination.key} (copied ${copied} objects to ${outputDirectory})`);
+    say(`Report:  ${join(outputDirectory, report.html.slice(destination.key.length))} (and report.json beside it)`);
     return final.failed > 0 ? 1 : 0;
   } finally {
     for (const cleanup of cleanups.reverse())
