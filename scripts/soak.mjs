@@ -17,7 +17,6 @@ import sharp from 'sharp';
 import { FAULT_KINDS, mulberry32, startFaultProxy } from '../test/dist/support/fault-proxy.js';
 import { startPipelineHarness } from '../test/dist/support/pipeline-harness.js';
 import { referenceOutputs, verifyOutputs } from '../test/dist/support/output-checks.js';
-import { makeS3rverPutsAtomic } from '../test/dist/support/s3rver-atomic-put.js';
 
 const { values } = parseArgs({
   options: {
@@ -77,7 +76,6 @@ async function mapLimit(items, limit, fn) {
   );
 }
 
-makeS3rverPutsAtomic();
 const h = await startPipelineHarness();
 const redis = await startRedisServer({ appendOnly: true });
 // Every acknowledged write on disk before the answer: a SIGKILL of Redis then loses nothing.

@@ -4,7 +4,6 @@ import { after, before, describe, it } from 'node:test';
 import { QueueEvents } from 'bullmq';
 import { startPipelineHarness, type PipelineHarness } from './support/pipeline-harness.js';
 import { referenceOutputs, verifyOutputs, type SourceImage } from './support/output-checks.js';
-import { makeS3rverPutsAtomic } from './support/s3rver-atomic-put.js';
 import { makePhotos } from './support/test-images.js';
 
 /** Pins every thread of `pid` to CPU 0; false when taskset is not available. */
@@ -25,7 +24,6 @@ describe('faults: a worker starved of CPU', () => {
   const hogs: ChildProcess[] = [];
 
   before(async () => {
-    makeS3rverPutsAtomic();
     h = await startPipelineHarness();
     source = h.bucket('src');
     destination = h.bucket('dst');

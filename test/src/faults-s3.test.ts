@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import { FAULT_KINDS, startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 import { startPipelineHarness, type PipelineHarness } from './support/pipeline-harness.js';
 import { referenceOutputs, verifyOutputs, type SourceImage } from './support/output-checks.js';
-import { makeS3rverPutsAtomic } from './support/s3rver-atomic-put.js';
 import { makePhotos } from './support/test-images.js';
 
 describe('faults: S3 errors, latency, resets and truncated responses between workers and S3', () => {
@@ -13,7 +12,6 @@ describe('faults: S3 errors, latency, resets and truncated responses between wor
   let destination: string;
 
   before(async () => {
-    makeS3rverPutsAtomic();
     h = await startPipelineHarness();
     proxy = await startFaultProxy(h.s3.endpoint, 7);
     source = h.bucket('src');

@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import { QueueEvents } from 'bullmq';
 import { eventually, startPipelineHarness, type PipelineHarness } from './support/pipeline-harness.js';
 import { referenceOutputs, verifyOutputs, watchListing, type SourceImage } from './support/output-checks.js';
-import { makeS3rverPutsAtomic } from './support/s3rver-atomic-put.js';
 import { makePhotos } from './support/test-images.js';
 
 describe('faults: kill -9 of a worker in the middle of quantizing', () => {
@@ -13,7 +12,6 @@ describe('faults: kill -9 of a worker in the middle of quantizing', () => {
   let events: QueueEvents;
 
   before(async () => {
-    makeS3rverPutsAtomic();
     h = await startPipelineHarness();
     source = h.bucket('src');
     destination = h.bucket('dst');

@@ -8,7 +8,7 @@ import { UsageError } from './usage-error.js';
 /**
  * Redis connections as BullMQ's production guidance asks: workers wait out outages
  * (maxRetriesPerRequest null, required for blocking commands); producers and status fail fast
- * (no offline queue) so a dead Redis is an error, not a hang.
+ * (no offline queue, a few connection attempts) so a dead Redis is an error, not a hang.
  */
 export async function connectRedis(config: Config, role: 'worker' | 'client', logger: Logger): Promise<Redis> {
   const redis = new Redis(config.redisUrl, {
@@ -36,6 +36,9 @@ export async function connectRedis(config: Config, role: 'worker' | 'client', lo
     // No `cause`: ioredis errors can carry the AUTH command's arguments.
     throw new Error(`cannot connect to Redis at ${redactUrl(config.redisUrl)} (REDIS_URL): ${reason}`);
   }
+  // Connected: from now on a client reconnects for as long as it lives (commands still fail
+  // fast while Redis is away), so `status --wait` can follow a run across a Redis restart.
+  redis.options.retryStrategy = (attempt) => Math.min(attempt * 200, 2_000);
   await warnUnlessNoEviction(redis, logger);
   return redis;
 }

@@ -84,8 +84,27 @@ export async function watchRun(runs: RunStore, runId: string, options: WatchOpti
   const tty = options.output.isTTY === true;
   let lastLine = '';
   let lastPrinted = 0;
+  let unavailableSince: number | null = null;
   for (;;) {
-    const snapshot = await runs.get(runId);
+    let snapshot: RunSnapshot | null;
+    try {
+      snapshot = await runs.get(runId);
+    } catch (error) {
+      // Redis restarting or unreachable: the run goes on in the workers; keep waiting for it.
+      if (unavailableSince === null) {
+        unavailableSince = Date.now();
+        options.output.write(
+          `${tty ? '\n' : ''}Redis unavailable (${(error as Error).message}); still waiting for run ${runId}\n`,
+        );
+      }
+      if (options.signal?.aborted) throw new Error('stopped waiting', { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
+      continue;
+    }
+    if (unavailableSince !== null) {
+      options.output.write(`Redis is back after ${formatDuration((Date.now() - unavailableSince) / 1000)}\n`);
+      unavailableSince = null;
+    }
     if (!snapshot) throw new Error(`run ${runId} does not exist (or has expired)`);
     const now = Date.now();
     const line = progressLine(snapshot, now);

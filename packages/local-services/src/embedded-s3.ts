@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import S3rver from 's3rver';
+import { makeS3rverPutsAtomic } from './s3rver-atomic-put.js';
 import { installListObjectsV2WithoutDes } from './s3rver-list-v2.js';
 
 /** Where to store the objects and which port to listen on. */
@@ -27,6 +28,7 @@ const S3RVER_CREDENTIALS = Object.freeze({ accessKeyId: 'S3RVER', secretAccessKe
 
 /** Starts an S3-compatible server (s3rver) in this process, on 127.0.0.1, logging nothing. */
 export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
+  makeS3rverPutsAtomic();
   const port = options.port ?? 0;
   if (typeof options.directory !== 'string' || options.directory === '') {
     throw new TypeError(`directory must be a non-empty path, received ${JSON.stringify(options.directory)}`);

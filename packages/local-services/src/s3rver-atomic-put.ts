@@ -25,10 +25,9 @@ let installed = false;
  * s3rver 3.7 writes an object straight into its final file and resolves before that file is
  * flushed, so a listing or GET during a PUT sees a partial object (its size is the file's size
  * at that moment) — and a rewrite truncates a complete object first. Real S3 and MinIO make a
- * PUT visible only when complete. For the fault tests, which check that no partial object is
- * ever visible, the embedded server must behave like S3: this replaces its putObject with a write
- * to a temporary file, renamed over the object once fully written. Idempotent; a no-op for
- * MinIO runs (nothing of s3rver is used then).
+ * PUT visible only when complete, and kpress's guarantee (no partial object ever visible under
+ * an output key) is tested against that: startEmbeddedS3 replaces s3rver's putObject with a
+ * write to a temporary file, renamed over the object once fully written. Idempotent.
  */
 export function makeS3rverPutsAtomic(): void {
   if (installed) return;
