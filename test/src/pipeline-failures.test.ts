@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { startPipelineHarness, type PipelineHarness, type WorkerProcess } from './support/pipeline-harness.js';
+import { eventually, startPipelineHarness, type PipelineHarness, type WorkerProcess } from './support/pipeline-harness.js';
 import { makePhotos } from './support/test-images.js';
 
 const GOOD = 6;
@@ -80,7 +80,15 @@ describe('pipeline: bad inputs fail alone, once, with their reason', () => {
     for (const failure of report.failures) assert.ok(failure.reason.length > 10, `a reason for ${failure.key}`);
 
     // Failed once each: BullMQ made a single attempt of every failed job.
-    const failedJobs = await h.queue.getFailed();
+    // BullMQ moves a job to "failed" just after the worker has counted it in the run: poll.
+    const failedJobs = await eventually(
+      async () => {
+        const jobs = await h.queue.getFailed();
+        return jobs.length >= 4 ? jobs : undefined;
+      },
+      10_000,
+      'four failed jobs in BullMQ',
+    );
     assert.equal(failedJobs.length, 4);
     for (const job of failedJobs)
       assert.equal(job.attemptsMade, 1, `${(job.data as { source: { key: string } }).source.key} was attempted once`);

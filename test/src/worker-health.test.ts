@@ -58,7 +58,12 @@ describe('worker /metrics, /healthz and /readyz', () => {
       assert.equal(completed, run?.done);
       assert.equal(run?.done, 5);
       assert.match(metrics, /kpress_phase_duration_seconds_count\{phase="quantize"\} 5/);
-      assert.match(metrics, /kpress_queue_jobs\{state="completed"\} 5/);
+      // BullMQ marks a job completed just after the worker has counted it in the run: poll.
+      await eventually(
+        async () => (/kpress_queue_jobs\{state="completed"\} 5$/m.test((await get('/metrics')).body) ? true : undefined),
+        10_000,
+        'the queue gauge to count 5 completed jobs',
+      );
       assert.match(metrics, /kpress_megapixels_processed_total 0\.\d+/);
     } finally {
       client.disconnect();
