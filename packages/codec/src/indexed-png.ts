@@ -50,7 +50,7 @@ export function encodeIndexedPng(image: IndexedImage, options: IndexedPngOptions
   const transparency = trimmedAlpha(paletteAlpha, entries);
   if (transparency) chunks.push(chunk('tRNS', transparency));
   const level = options.compressionLevel ?? 6;
-  chunks.push(chunk('IDAT', deflateSync(packScanlines(indices, width, height, depth), { level, memLevel: 9 })));
+  chunks.push(chunk('IDAT', deflateSync(packScanlines(indices, width, height, depth), { level })));
   chunks.push(chunk('IEND', new Uint8Array(0)));
   return Buffer.concat([SIGNATURE, ...chunks]);
 }

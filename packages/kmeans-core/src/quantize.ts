@@ -147,16 +147,17 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
 
 /** Colours beyond this count are clustered coarse to fine: grid cells first, then every colour. */
 const BINNING_THRESHOLD = 16_384;
-/** Grid resolutions (bits per channel) of the coarse-to-fine levels; small palettes start finer. */
-function levelBits(k: number): readonly number[] {
-  return k <= 64 ? [6] : [5, 6];
-}
+/**
+ * Grid resolutions (bits per channel) of the coarse-to-fine levels. Restarts and the mini-batch
+ * phase run on the coarsest grid, where they are cheap; the finer levels only refine.
+ */
+const LEVEL_BITS = [5, 6] as const;
 /**
  * Exact Lloyd passes on the finer grid, then on every colour, from the coarser centres. Small
  * palettes are cheap to refine and gain most from it; large ones stop after a few passes.
  */
 function refineIterations(k: number): readonly [number, number] {
-  return k <= 64 ? [30, 10] : [8, 2];
+  return k <= 64 ? [60, 10] : [8, 2];
 }
 
 interface Clustering {
@@ -196,7 +197,7 @@ function clusterColours(
   const n = weights.length;
   if (n <= BINNING_THRESHOLD) return kmeans(points, { ...settings, weights });
 
-  const levels = levelBits(k).map((bits) => binColours(points, weights, dimension, red, green, blue, alpha, bits));
+  const levels = LEVEL_BITS.map((bits) => binColours(points, weights, dimension, red, green, blue, alpha, bits));
   const start = levels.findIndex((level) => level.weights.length > k);
   if (start < 0) return kmeans(points, { ...settings, weights });
   const first = levels[start]!;
