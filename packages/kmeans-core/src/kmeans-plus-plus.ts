@@ -29,11 +29,15 @@ export function kmeansPlusPlus(
     potential += weights[i]! * d;
   }
 
+  const cumulative = new Float64Array(n);
   for (let c = 1; c < k; c++) {
     let bestCandidate = -1;
     let bestPotential = Infinity;
+    // One prefix sum per centre serves all its trials: each draw is then a binary search.
+    let total = 0;
+    for (let i = 0; i < n; i++) cumulative[i] = total += weights[i]! * closest[i]!;
     for (let t = 0; t < trials; t++) {
-      const candidate = potential > 0 ? drawProportional(weights, closest, random) : random.below(n);
+      const candidate = potential > 0 && total > 0 ? searchCumulative(cumulative, random.next() * total) : random.below(n);
       const offset = candidate * dimension;
       const candidatePotential =
         dimension === 3
@@ -50,6 +54,18 @@ export function kmeansPlusPlus(
     potential = bestPotential;
   }
   return centres;
+}
+
+/** First index whose prefix sum exceeds `target` (it carries mass, so it can be drawn). */
+function searchCumulative(cumulative: Float64Array, target: number): number {
+  let low = 0;
+  let high = cumulative.length - 1;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (cumulative[middle]! > target) high = middle;
+    else low = middle + 1;
+  }
+  return low;
 }
 
 /** Index drawn with probability ∝ weights[i] × (factor ? factor[i] : 1). */

@@ -152,6 +152,8 @@ const BINNING_THRESHOLD = 16_384;
  * phase run on the coarsest grid, where they are cheap; the finer levels only refine.
  */
 const LEVEL_BITS = [5, 6] as const;
+/** Passes over the clustered points (colours or cells) that the mini-batch phase may make. */
+const MINI_BATCH_EPOCHS = 4;
 /**
  * Exact Lloyd passes on the finer grid, then on every colour, from the coarser centres. Small
  * palettes are cheap to refine and gain most from it; large ones stop after a few passes.
@@ -195,13 +197,16 @@ function clusterColours(
     restarts: options.restarts,
   };
   const n = weights.length;
-  if (n <= BINNING_THRESHOLD) return kmeans(points, { ...settings, weights });
+  // A few epochs of mini-batches place the centres; exact Lloyd passes do the rest.
+  const miniBatchSteps = (points: number): number =>
+    Math.min(options.maxSteps, Math.ceil((MINI_BATCH_EPOCHS * points) / options.batchSize));
+  if (n <= BINNING_THRESHOLD) return kmeans(points, { ...settings, weights, maxSteps: miniBatchSteps(n) });
 
   const levels = LEVEL_BITS.map((bits) => binColours(points, weights, dimension, red, green, blue, alpha, bits));
   const start = levels.findIndex((level) => level.weights.length > k);
-  if (start < 0) return kmeans(points, { ...settings, weights });
+  if (start < 0) return kmeans(points, { ...settings, weights, maxSteps: miniBatchSteps(n) });
   const first = levels[start]!;
-  const coarse = kmeans(first.points, { ...settings, weights: first.weights });
+  const coarse = kmeans(first.points, { ...settings, weights: first.weights, maxSteps: miniBatchSteps(first.weights.length) });
   const centroids = coarse.centroids;
   let colourLabels = expand(first.cellOf, coarse.labels);
   let lloydIterations = coarse.lloydIterations;
