@@ -6,10 +6,14 @@ import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { compressImage } from '@kpress/compress';
 import type { CompressReply, CompressRequest } from './compress-messages.js';
+import { warmUpQuantizer } from './warm-up.js';
 
 // Parallelism comes from one job per thread; libvips threads on top would oversubscribe the cores.
 sharp.concurrency(1);
 sharp.cache(false);
+
+// Before listening: requests sent meanwhile wait in the port and meet optimised code.
+warmUpQuantizer();
 
 parentPort?.on('message', (request: CompressRequest) => {
   void handle(request).then(({ reply, transfer }) => parentPort?.postMessage(reply, transfer));
