@@ -25,10 +25,8 @@ describe('faults: a worker starved of CPU', () => {
 
   before(async () => {
     h = await startPipelineHarness();
-    source = h.bucket('src');
-    destination = h.bucket('dst');
-    await h.store.createBucket(source);
-    await h.store.createBucket(destination);
+    source = h.source;
+    destination = h.destination;
     events = new QueueEvents('images', { connection: { url: h.redisUrl }, prefix: h.prefix });
     await events.waitUntilReady();
   });

@@ -36,10 +36,8 @@ describe('faults: Redis restarted in the middle of a run', () => {
     client = new Redis(redis.url, { maxRetriesPerRequest: null });
     runs = createRunStore(client, h.prefix);
     queue = new Queue(IMAGE_QUEUE, { connection: client, prefix: h.prefix });
-    source = h.bucket('src');
-    destination = h.bucket('dst');
-    await h.store.createBucket(source);
-    await h.store.createBucket(destination);
+    source = h.source;
+    destination = h.destination;
   });
 
   after(async () => {

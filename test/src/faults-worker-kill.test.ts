@@ -13,10 +13,8 @@ describe('faults: kill -9 of a worker in the middle of quantizing', () => {
 
   before(async () => {
     h = await startPipelineHarness();
-    source = h.bucket('src');
-    destination = h.bucket('dst');
-    await h.store.createBucket(source);
-    await h.store.createBucket(destination);
+    source = h.source;
+    destination = h.destination;
     events = new QueueEvents('images', { connection: { url: h.redisUrl }, prefix: h.prefix });
     await events.waitUntilReady();
   });

@@ -20,10 +20,8 @@ describe('pipeline: bad inputs fail alone, once, with their reason', () => {
   before(async () => {
     h = await startPipelineHarness();
     dir = await mkdtemp(join(tmpdir(), 'kpress-manifest-'));
-    source = h.bucket('src');
-    destination = h.bucket('dst');
-    await h.store.createBucket(source);
-    await h.store.createBucket(destination);
+    source = h.source;
+    destination = h.destination;
     for (const photo of await makePhotos(GOOD))
       await h.store.put(source, `good/${photo.name}`, photo.body, { contentType: 'image/jpeg' });
     const jpeg = (await makePhotos(2))[1]!.body;

@@ -11,10 +11,8 @@ describe('pipeline: worker shutdown and job locks', () => {
 
   before(async () => {
     h = await startPipelineHarness();
-    source = h.bucket('src');
-    destination = h.bucket('dst');
-    await h.store.createBucket(source);
-    await h.store.createBucket(destination);
+    source = h.source;
+    destination = h.destination;
   });
 
   after(async () => {

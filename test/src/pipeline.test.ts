@@ -27,10 +27,8 @@ describe('pipeline: producer CLI → Redis → 2 worker processes → S3', () =>
 
   before(async () => {
     h = await startPipelineHarness();
-    source = h.bucket('src');
-    destination = h.bucket('dst');
-    await h.store.createBucket(source);
-    await h.store.createBucket(destination);
+    source = h.source;
+    destination = h.destination;
     const made = await makePhotos(IMAGES);
     photos = made.map((p, i) => ({ key: `in/${i % 2 === 0 ? 'a' : 'b/c'}/${p.name}`, body: p.body }));
     for (const photo of photos) await h.store.put(source, photo.key, photo.body, { contentType: 'image/jpeg' });

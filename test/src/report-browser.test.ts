@@ -64,10 +64,8 @@ describe('report.html in headless Chromium: summary equal to report.json, sortab
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     h = await startPipelineHarness();
-    const source = h.bucket('src');
-    const destination = h.bucket('dst');
-    await h.store.createBucket(source);
-    await h.store.createBucket(destination);
+    const source = h.source;
+    const destination = h.destination;
     await uploadReportInputs(h.store, source, GOOD);
     worker = h.startWorker(['--concurrency', '2']);
     const enqueue = await h.cli(['enqueue', `s3://${source}/in/`, '--to', `s3://${destination}/out/`, '--k', '8', '--wait']);

@@ -21,10 +21,8 @@ describe('run report: written once per run, counts equal to the run, under concu
 
   before(async () => {
     h = await startPipelineHarness();
-    source = h.bucket('src');
-    destination = h.bucket('dst');
-    await h.store.createBucket(source);
-    await h.store.createBucket(destination);
+    source = h.source;
+    destination = h.destination;
     inputs = await uploadReportInputs(h.store, source, GOOD);
     worker = h.startWorker(['--concurrency', '1'], { LOG_LEVEL: 'info' });
   });

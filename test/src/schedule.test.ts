@@ -12,10 +12,8 @@ describe('scheduled incremental runs', () => {
 
   before(async () => {
     h = await startPipelineHarness();
-    source = h.bucket('src');
-    destination = h.bucket('dst');
-    await h.store.createBucket(source);
-    await h.store.createBucket(destination);
+    source = h.source;
+    destination = h.destination;
     worker = h.startWorker(['--concurrency', '2']);
   });
 

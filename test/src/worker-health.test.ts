@@ -19,10 +19,8 @@ describe('worker /metrics, /healthz and /readyz', () => {
     // A Redis of this test's own, never the shared one: the test stops and restarts it.
     redis = await startRedisServer({ appendOnly: true });
     port = await findFreePort();
-    source = h.bucket('src');
-    destination = h.bucket('dst');
-    await h.store.createBucket(source);
-    await h.store.createBucket(destination);
+    source = h.source;
+    destination = h.destination;
     for (const photo of await makePhotos(5))
       await h.store.put(source, `in/${photo.name}`, photo.body, { contentType: 'image/jpeg' });
     worker = h.startWorker(['--concurrency', '2', '--port', String(port)], { REDIS_URL: redis.url });

@@ -1,6 +1,6 @@
 /**
  * Seeded pseudo-random numbers (xoshiro128**, seeded through splitmix32). kmeans-core never
- * uses Math.random: the same seed gives the same palette on every machine.
+ * uses the global random generator: the same seed gives the same palette on every machine.
  */
 export interface Random {
   /** A uniformly distributed float in [0, 1). */

@@ -30,6 +30,9 @@ export interface PipelineHarness {
   readonly redis: Redis;
   readonly queue: Queue;
   readonly runs: RunStore;
+  /** Source and destination buckets of this harness, created empty. */
+  readonly source: string;
+  readonly destination: string;
   /** Environment for kpress processes (REDIS_URL, KPRESS_PREFIX, S3_*, credentials). */
   env(extra?: Record<string, string>): NodeJS.ProcessEnv;
   /** A bucket name unique to this harness. */
@@ -67,6 +70,9 @@ export async function startPipelineHarness(): Promise<PipelineHarness> {
   const redis = new Redis(redisService.url, { maxRetriesPerRequest: null });
   const queue = new Queue(IMAGE_QUEUE, { connection: redis, prefix });
   const workers: WorkerProcess[] = [];
+  const [source, destination] = [`src-${id}`, `dst-${id}`];
+  await store.createBucket(source);
+  await store.createBucket(destination);
 
   const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
     ...process.env,
@@ -90,6 +96,8 @@ export async function startPipelineHarness(): Promise<PipelineHarness> {
     redis,
     queue,
     runs: createRunStore(redis, prefix),
+    source,
+    destination,
     env,
     bucket: (name) => `${name}-${id}`,
     async cli(args, extra) {
