@@ -11,14 +11,14 @@
 // Environment knobs: BENCH_IMAGES (default 48, at least 40), BENCH_SCENARIO_TIMEOUT_S (default 180),
 // BENCH_BASELINE16=0 to skip the optional 16-colour baseline scenarios.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { resolveParams } from '@kpress/compress';
 import { IMAGE_QUEUE, newRunId } from '@kpress/job-contract';
-import { findOrStartRedis, startEmbeddedS3 } from '@kpress/local-services';
+import { findOrStartRedis, kpressEnvironment, startEmbeddedS3 } from '@kpress/local-services';
 import { createS3ObjectStore } from '@kpress/object-store';
 import { enqueueRun, objectsUnderPrefix, watchRun } from '@kpress/producer';
 import { createRunStore } from '@kpress/runs';
@@ -27,6 +27,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import sharp from 'sharp';
 import { buildPipelineImages, IMAGE_HEIGHT, IMAGE_WIDTH } from './bench/pipeline-images.mjs';
+import { cpuCheck, formatCpuCheck, processCpuSeconds, stopWorkers, waitForWorkers } from './bench/processes.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CLI_MAIN = join(REPO_ROOT, 'apps/cli/dist/main.js');
@@ -120,12 +121,7 @@ async function main() {
 
     const env = {
       ...process.env,
-      REDIS_URL: redisFound.url,
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-      AWS_REGION: 'us-east-1',
+      ...kpressEnvironment({ redisUrl: redisFound.url, s3 }),
       LOG_LEVEL: 'warn',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
@@ -149,7 +145,7 @@ async function main() {
       let cpu = null;
       const load = loadavg()[0];
       try {
-        await waitForWorkers(queue, workers, scenario.workers);
+        await waitForWorkers(queue, workers, scenario.workers, WORKER_START_TIMEOUT_MS);
         const workerCpuStart = await Promise.all(workers.map((w) => processCpuSeconds(w.pid)));
         const benchCpuStart = process.cpuUsage();
         result =
@@ -242,26 +238,6 @@ async function main() {
       }
     }
   }
-}
-
-/** Until BullMQ lists `count` workers on the queue (or one exits, or 30 s pass). */
-async function waitForWorkers(queue, children, count) {
-  const deadline = Date.now() + WORKER_START_TIMEOUT_MS;
-  for (;;) {
-    const exited = children.find((child) => child.exitCode !== null || child.signalCode !== null);
-    if (exited)
-      throw new Error(
-        `worker process ${exited.pid} exited during start-up (code ${exited.exitCode}, signal ${exited.signalCode})`,
-      );
-    const workers = await queue.getWorkers();
-    if (workers.length >= count) break;
-    if (Date.now() > deadline)
-      throw new Error(
-        `only ${workers.length} of ${count} workers registered on the queue after ${WORKER_START_TIMEOUT_MS / 1000} s`,
-      );
-    await sleep(100);
-  }
-  await sleep(300); // let the last one finish its first blocking fetch
 }
 
 async function runKpress(scenario, { store, redis, queue, prefix, destination }) {
@@ -473,67 +449,6 @@ function formatRatio({ label, value, perCpuSecond, target, pass }) {
   const verdict = target === null ? '(info)         ' : `target ≥ ${target.toFixed(1)}  ${pass ? 'PASS' : 'MISS'}`;
   const efficiency = perCpuSecond === null ? '' : `   img/CPU-s ratio ${perCpuSecond.toFixed(2)}×`;
   return `${label.padEnd(52)} ${shown.padStart(7)}  ${verdict}${efficiency}`;
-}
-
-/** CPU seconds (user + system, all threads) a live process has used, from /proc; null elsewhere. */
-async function processCpuSeconds(pid) {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
-  } catch {
-    return null;
-  }
-}
-
-/**
- * How much CPU the machine really gives: one busy-loop process alone, then two at once. On two
- * free cores the pair takes about as long as one alone; when something else runs, it is slower.
- */
-async function cpuCheck() {
-  const busy = () =>
-    new Promise((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [
-          '-e',
-          'const t=performance.now();let x=0;for(let i=0;i<2e8;i++)x+=i%7;process.stdout.write(String(performance.now()-t))',
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      let out = '';
-      child.stdout.on('data', (chunk) => (out += chunk));
-      child.on('error', reject);
-      child.on('exit', () => resolve(Number(out)));
-    });
-  const aloneMs = await busy();
-  const pairMs = await Promise.all([busy(), busy()]);
-  return { aloneMs, pairMs, effectiveCores: (2 * aloneMs) / Math.max(...pairMs), loadAverage1m: loadavg()[0] };
-}
-
-function formatCpuCheck(check) {
-  return (
-    `busy loop alone ${check.aloneMs.toFixed(0)} ms, two at once ${check.pairMs.map((ms) => ms.toFixed(0)).join(' / ')} ms` +
-    ` → ${check.effectiveCores.toFixed(2)} effective cores; load average ${check.loadAverage1m.toFixed(2)}`
-  );
-}
-
-/** SIGTERM, then wait for exit (SIGKILL after 20 s); returns each exit code or signal. */
-async function stopWorkers(children) {
-  return Promise.all(
-    children.map(
-      (child) =>
-        new Promise((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode ?? child.signalCode);
-          const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-          child.once('exit', (code, signal) => {
-            clearTimeout(timer);
-            resolve(code ?? signal);
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
 }
 
 /** Obliterates each scenario's queues and deletes every other key under its prefix (run records). */

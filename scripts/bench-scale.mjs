@@ -23,8 +23,15 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { resolveParams } from '@kpress/compress';
 import { IMAGE_QUEUE, newRunId } from '@kpress/job-contract';
-import { findOrStartRedis, RedisServerNotFoundError, startEmbeddedS3, startRedisServer } from '@kpress/local-services';
+import {
+  findOrStartRedis,
+  RedisServerNotFoundError,
+  kpressEnvironment,
+  startEmbeddedS3,
+  startRedisServer,
+} from '@kpress/local-services';
 import { createS3ObjectStore } from '@kpress/object-store';
+import { cpuCheck, formatCpuCheck, processCpuSeconds, stopWorkers, waitForWorkers } from './bench/processes.mjs';
 import { enqueueRun, objectsUnderPrefix, watchRun } from '@kpress/producer';
 import { createRunStore } from '@kpress/runs';
 import { Queue } from 'bullmq';
@@ -47,7 +54,6 @@ const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const note = (line) => process.stderr.write(`${line}\n`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const quiet = new Writable({ write: (_chunk, _encoding, callback) => callback() });
 const logger = pino({ level: 'warn' }, pino.destination(2));
 
@@ -100,12 +106,7 @@ async function main() {
     await store.createBucket(OUT_BUCKET);
     const env = {
       ...process.env,
-      REDIS_URL: found.url,
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-      AWS_REGION: 'us-east-1',
+      ...kpressEnvironment({ redisUrl: found.url, s3 }),
       LOG_LEVEL: 'warn',
     };
     const cores = cpus().length;
@@ -140,7 +141,7 @@ async function main() {
         workerRows.push({ workers: count, ok: false, error: String(error instanceof Error ? error.message : error) });
         note(`FAILED: ${workerRows.at(-1).error}`);
       } finally {
-        await stopChildren(workers);
+        await stopWorkers(workers);
         live = [];
         await queue.close().catch(() => undefined);
       }
@@ -368,69 +369,6 @@ async function buildImages(samples, count) {
     images.push({ key: `p-${String(i).padStart(4, '0')}.jpg`, body });
   }
   return images;
-}
-
-async function waitForWorkers(queue, children, count) {
-  const deadline = Date.now() + 30_000;
-  while ((await queue.getWorkers()).length < count) {
-    const exited = children.find((child) => child.exitCode !== null);
-    if (exited) throw new Error(`worker ${exited.pid} exited during start-up (code ${exited.exitCode})`);
-    if (Date.now() > deadline) throw new Error(`${count} workers did not register within 30 s`);
-    await sleep(100);
-  }
-  await sleep(300);
-}
-
-async function stopChildren(children) {
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-          child.once('exit', () => (clearTimeout(timer), resolve()));
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-}
-
-/** CPU seconds (user + system, every thread) of a live process, from /proc; null elsewhere. */
-async function processCpuSeconds(pid) {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
-  } catch {
-    return null;
-  }
-}
-
-/**
- * How much CPU the machine really gives: one busy loop alone, then two at once. On two free cores
- * the pair takes as long as one alone; other load on the machine makes it slower.
- */
-async function cpuCheck() {
-  const busy = () =>
-    new Promise((resolve, reject) => {
-      const code =
-        'const t=performance.now();let x=0;for(let i=0;i<2e8;i++)x+=i%7;process.stdout.write(String(performance.now()-t))';
-      const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (chunk) => (out += chunk));
-      child.on('error', reject);
-      child.on('exit', () => resolve(Number(out)));
-    });
-  const aloneMs = await busy();
-  const pairMs = await Promise.all([busy(), busy()]);
-  return { aloneMs, pairMs, effectiveCores: (2 * aloneMs) / Math.max(...pairMs), loadAverage1m: loadavg()[0] };
-}
-
-function formatCpuCheck(check) {
-  return (
-    `busy loop alone ${check.aloneMs.toFixed(0)} ms, two at once ${check.pairMs.map((ms) => ms.toFixed(0)).join(' / ')} ms` +
-    ` → ${check.effectiveCores.toFixed(2)} effective cores; load average ${check.loadAverage1m.toFixed(2)}`
-  );
 }
 
 /** Redis CPU seconds, commands processed (those run inside Lua scripts included), calls per command. */

@@ -7,3 +7,5 @@ export type { PingResult } from './ping-redis.js';
 export { pingRedis } from './ping-redis.js';
 export type { RedisServer, RedisServerOptions } from './redis-server.js';
 export { RedisServerNotFoundError, startRedisServer } from './redis-server.js';
+export type { EmbeddedServices } from './kpress-environment.js';
+export { kpressEnvironment } from './kpress-environment.js';

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { IMAGE_QUEUE, newRunId, reportKeys } from '@kpress/job-contract';
-import { findOrStartRedis, startEmbeddedS3 } from '@kpress/local-services';
+import { findOrStartRedis, kpressEnvironment, startEmbeddedS3 } from '@kpress/local-services';
 import { createS3ObjectStore } from '@kpress/object-store';
 import { enqueueRun, formatBytes, formatStatus, objectsUnderPrefix, watchRun } from '@kpress/producer';
 import { createRunStore } from '@kpress/runs';
@@ -86,17 +86,7 @@ export async function runDemo(argv: string[], context: CommandContext): Promise<
     say(`Uploaded ${archive.length} objects (${archive.length - 1} images) to s3://${inBucket}/archive/`);
 
     const prefix = `kpress-demo-${process.pid}`;
-    const env = {
-      ...process.env,
-      REDIS_URL: redisFound.url,
-      KPRESS_PREFIX: prefix,
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-      AWS_REGION: 'us-east-1',
-      LOG_LEVEL: 'warn',
-    };
+    const env = { ...process.env, ...kpressEnvironment({ redisUrl: redisFound.url, s3, prefix }), LOG_LEVEL: 'warn' };
     const workers = Array.from({ length: workerCount }, () =>
       spawn(process.execPath, [CLI_MAIN, 'worker', '--concurrency', '1'], { env, stdio: ['ignore', 'inherit', 'inherit'] }),
     );
