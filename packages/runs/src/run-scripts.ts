@@ -19,7 +19,7 @@ return 0
 /**
  * KEYS: run hash, finished shard, active set, failures list, results shard.
  * ARGV: jobId, status (done|failed), bytesIn, bytesOut, psnr or '', result JSON, failure JSON,
- *       max failures kept, now (ms).
+ *       max failures kept, TTL (s) of the per-job keys, now (ms).
  * Returns {counted (0|1), completed (0|1)}: completed is 1 for the call that completed the run,
  * and again for a retried job while the completed run's report is not marked written.
  */
@@ -44,6 +44,9 @@ if ARGV[2] == 'done' then
 else
   if redis.call('LLEN', KEYS[4]) < tonumber(ARGV[8]) then redis.call('RPUSH', KEYS[4], ARGV[7]) end
 end
+redis.call('EXPIRE', KEYS[2], ARGV[9])
+redis.call('EXPIRE', KEYS[4], ARGV[9])
+redis.call('EXPIRE', KEYS[5], ARGV[9])
 local function complete()
 ${COMPLETION_CHECK}
 end

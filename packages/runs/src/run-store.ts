@@ -157,14 +157,9 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
         done ? JSON.stringify(done) : '',
         failure ? JSON.stringify(failure) : '',
         String(MAX_FAILURES_KEPT),
+        String(RUN_TTL_SECONDS),
         String(Date.now()),
       )) as [number, number];
-      await redis
-        .multi()
-        .expire(keys.finished(shard), RUN_TTL_SECONDS)
-        .expire(keys.results(shard), RUN_TTL_SECONDS)
-        .expire(keys.failures, RUN_TTL_SECONDS)
-        .exec();
       return { counted: reply[0] === 1, completedRun: reply[1] === 1 };
     },
 
