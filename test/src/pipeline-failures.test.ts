@@ -119,10 +119,10 @@ describe('pipeline: bad inputs fail alone, once, with their reason', () => {
 
 async function waitForState(h: PipelineHarness, id: string): Promise<{ state: string; attemptsMade: number; reason: string }> {
   for (let i = 0; i < 200; i++) {
-    const job = await h.queue.getJob(id);
-    const state = job ? await job.getState() : 'missing';
-    if (job && (state === 'failed' || state === 'completed'))
-      return { state, attemptsMade: job.attemptsMade, reason: job.failedReason };
+    // State first, then the job: a job read before it finished would show attemptsMade 0.
+    const state = await h.queue.getJobState(id);
+    const job = state === 'failed' || state === 'completed' ? await h.queue.getJob(id) : undefined;
+    if (job) return { state, attemptsMade: job.attemptsMade, reason: job.failedReason };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`job ${id} did not finish`);

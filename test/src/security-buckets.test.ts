@@ -56,8 +56,9 @@ describe('security: bucket allow-list', () => {
       const added = await h.queue.add('image', data, { attempts: 3 });
       const failed = await eventually(
         async () => {
-          const current = await h.queue.getJob(added.id!);
-          return current && (await current.getState()) === 'failed' ? current : undefined;
+          // State first, then the job: a job read before it failed would show attemptsMade 0.
+          if ((await h.queue.getJobState(added.id!)) !== 'failed') return undefined;
+          return h.queue.getJob(added.id!);
         },
         20_000,
         'the hand-made job to fail',
