@@ -9,7 +9,9 @@
 // ratios (informational: the script exits 0 whatever the numbers) and writes .bench/bench-pipeline.json.
 //
 // Environment knobs: BENCH_IMAGES (default 48, at least 40), BENCH_SCENARIO_TIMEOUT_S (default 180),
-// BENCH_BASELINE16=0 to skip the optional 16-colour baseline scenarios.
+// BENCH_BASELINE16=0 to skip the optional 16-colour baseline scenarios, BENCH_SCENARIOS=id,id to run
+// only the scenarios with those ids (e.g. kpress-k256-w1,kpress-k256-w2; ratios need both sides),
+// BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" to pass node flags to the kpress workers.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -41,7 +43,7 @@ const OUT_BUCKET = 'bench-out';
 const SOURCE_PREFIX = 'photos/';
 const MEGAPIXELS = (IMAGE_WIDTH * IMAGE_HEIGHT) / 1e6;
 
-const SCENARIOS = [
+const ALL_SCENARIOS = [
   { name: 'kpress K16 1w', id: 'kpress-k16-w1', kind: 'kpress', k: 16, workers: 1 },
   { name: 'kpress K16 2w', id: 'kpress-k16-w2', kind: 'kpress', k: 16, workers: 2 },
   { name: 'kpress K256 1w', id: 'kpress-k256-w1', kind: 'kpress', k: 256, workers: 1 },
@@ -55,6 +57,8 @@ const SCENARIOS = [
         { name: 'baseline 16 2w', id: 'baseline-c16-w2', kind: 'baseline', k: 16, workers: 2 },
       ]),
 ];
+const SCENARIO_IDS = process.env.BENCH_SCENARIOS?.split(',').map((id) => id.trim());
+const SCENARIOS = SCENARIO_IDS ? ALL_SCENARIOS.filter((s) => SCENARIO_IDS.includes(s.id)) : ALL_SCENARIOS;
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -134,7 +138,8 @@ async function main() {
       prefixes.push(prefix);
       const destination = { bucket: OUT_BUCKET, key: `${scenario.id}/` };
       const childEnv = { ...env, KPRESS_PREFIX: prefix, BASELINE_QUEUE };
-      const args = scenario.kind === 'kpress' ? [CLI_MAIN, 'worker', '--concurrency', '1'] : [BASELINE_WORKER];
+      const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+      const args = scenario.kind === 'kpress' ? [...nodeArgs, CLI_MAIN, 'worker', '--concurrency', '1'] : [BASELINE_WORKER];
       const queue = new Queue(scenario.kind === 'kpress' ? IMAGE_QUEUE : BASELINE_QUEUE, { connection: redis, prefix });
       const workers = Array.from({ length: scenario.workers }, () =>
         spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] }),

@@ -24,3 +24,10 @@ export interface CompressFailure {
 }
 
 export type CompressReply = CompressSuccess | CompressFailure;
+
+/** Posted once by a compress thread when its warm-up is done and it runs optimised code. */
+export interface ThreadReady {
+  readonly ready: true;
+}
+
+export type ThreadMessage = CompressReply | ThreadReady;

@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { compressImage } from '@kpress/compress';
-import type { CompressReply, CompressRequest } from './compress-messages.js';
+import type { CompressReply, CompressRequest, ThreadReady } from './compress-messages.js';
 import { warmUpQuantizer } from './warm-up.js';
 
 // Parallelism comes from one job per thread; libvips threads on top would oversubscribe the cores.
@@ -18,6 +18,7 @@ warmUpQuantizer();
 parentPort?.on('message', (request: CompressRequest) => {
   void handle(request).then(({ reply, transfer }) => parentPort?.postMessage(reply, transfer));
 });
+parentPort?.postMessage({ ready: true } satisfies ThreadReady);
 
 async function handle(request: CompressRequest): Promise<{ reply: CompressReply; transfer: ArrayBuffer[] }> {
   try {

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { CompressParams } from '@kpress/compress';
-import type { CompressReply, CompressRequest, CompressSuccess } from './compress-messages.js';
+import type { CompressRequest, CompressSuccess, ThreadMessage } from './compress-messages.js';
 
 /** An image the thread refused or could not process; `permanent` says whether a retry could help. */
 export class CompressFailedError extends Error {
@@ -15,6 +15,12 @@ export class CompressFailedError extends Error {
 }
 
 export interface CpuPool {
+  /**
+   * Settles when every thread of the pool has warmed up (optimised code, a few hundred ms after
+   * start). Jobs sent earlier wait for it; a worker that takes jobs only after it runs at full speed
+   * from its first image. Rejects if a thread dies during start-up.
+   */
+  readonly ready: Promise<void>;
   compress(bytes: Buffer, params: CompressParams, maxPixels: number): Promise<CompressSuccess>;
   close(): Promise<void>;
 }
@@ -40,10 +46,19 @@ export function createCpuPool(threads: number): CpuPool {
   const waiting: { request: CompressRequest; pending: Pending }[] = [];
   let nextId = 1;
   let closed = false;
+  let warming = threads;
+  let settleReady: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  const ready = new Promise<void>((resolve, reject) => (settleReady = { resolve, reject }));
+  // A pool closed or failed before anyone awaited `ready` must not raise an unhandled rejection.
+  ready.catch(() => undefined);
 
   const spawn = (): Slot => {
     const slot: Slot = { worker: new Worker(entry), busy: false };
-    slot.worker.on('message', (reply: CompressReply) => {
+    slot.worker.on('message', (reply: ThreadMessage) => {
+      if ('ready' in reply) {
+        if (--warming === 0) settleReady?.resolve();
+        return;
+      }
       const job = pending.get(reply.id);
       pending.delete(reply.id);
       owners.delete(reply.id);
@@ -64,6 +79,7 @@ export function createCpuPool(threads: number): CpuPool {
   const slots: Slot[] = Array.from({ length: threads }, spawn);
 
   function failSlot(slot: Slot, error: Error): void {
+    if (warming > 0) settleReady?.reject(new Error(`a compress thread failed while starting: ${error.message}`));
     for (const [id, owner] of owners) {
       if (owner !== slot) continue;
       pending.get(id)?.reject(new CompressFailedError(`compress thread failed: ${error.message}`, 'thread-crashed', false));
@@ -91,6 +107,7 @@ export function createCpuPool(threads: number): CpuPool {
   }
 
   return {
+    ready,
     compress(bytes, params, maxPixels) {
       if (closed) return Promise.reject(new Error('the compress pool is closed'));
       // Copy into a buffer of our own so it can be transferred (S3 bodies may share a pool).
@@ -103,6 +120,7 @@ export function createCpuPool(threads: number): CpuPool {
     },
     async close() {
       closed = true;
+      settleReady?.reject(new Error('the compress pool is closed'));
       for (const { pending: job } of waiting.splice(0)) job.reject(new Error('the compress pool is closed'));
       await Promise.all(slots.map((slot) => slot.worker.terminate()));
     },

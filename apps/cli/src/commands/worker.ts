@@ -50,7 +50,20 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
   const blocking = await connectRedis(config, 'worker', logger);
   const redis = await connectRedis(config, 'worker', logger);
   const runs = createRunStore(redis, config.prefix);
+  // Jobs are taken only once the compress threads are warm: a worker an autoscaler just started
+  // processes its first image at full speed instead of holding it in unoptimised code.
   const pool = createCpuPool(concurrency);
+  const warmUpStarted = performance.now();
+  try {
+    await pool.ready;
+  } catch (error) {
+    await pool.close();
+    blocking.disconnect();
+    redis.disconnect();
+    store.destroy();
+    throw error;
+  }
+  logger.debug({ ms: Math.round(performance.now() - warmUpStarted) }, 'compress threads warm');
   const metrics = createWorkerMetrics();
   const queue = new Queue(IMAGE_QUEUE, { connection: redis, prefix: config.prefix });
   const imageWorker = createImageWorker({
