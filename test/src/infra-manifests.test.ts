@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { CONFIG_VARIABLES } from '@kpress/cli';
 import { IMAGE_QUEUE } from '@kpress/job-contract';
+import { PRODUCER_NODE_OPTIONS } from '@kpress/producer';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { CronJob } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
@@ -23,7 +24,8 @@ const INFRA = join(REPO_ROOT, 'infra');
 const METRICS_PORT = 9464;
 /** Read by the AWS SDK's credential/region chain rather than kpress's configuration. */
 const AWS_SDK_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION'];
-const ALLOWED_VARIABLES = new Set([...CONFIG_VARIABLES, ...AWS_SDK_VARIABLES]);
+// NODE_OPTIONS: Node's own, set for the producer (PRODUCER_NODE_OPTIONS).
+const ALLOWED_VARIABLES = new Set([...CONFIG_VARIABLES, ...AWS_SDK_VARIABLES, 'NODE_OPTIONS']);
 
 interface Probe {
   httpGet?: { path: string; port: number | string };
@@ -32,7 +34,7 @@ interface Container {
   name: string;
   image: string;
   args?: string[];
-  env?: { name: string }[];
+  env?: { name: string; value?: string }[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
   ports?: { containerPort: number }[];
   livenessProbe?: Probe;
@@ -76,7 +78,8 @@ interface ComposeService {
 }
 
 function parseYaml(text: string, name: string): unknown[] {
-  return parseAllDocuments(text).map((document) => {
+  // `merge`: compose files use YAML merge keys (<<: *anchor), as docker compose reads them.
+  return parseAllDocuments(text, { merge: true }).map((document) => {
     assert.deepEqual(document.errors, [], `${name}: YAML errors`);
     return document.toJS() as unknown;
   });
@@ -339,6 +342,14 @@ describe('environment variables in infra/', () => {
     assert.ok(kpressServices.length >= 2, 'compose services built from infra/Dockerfile');
     const unknown = used.filter(([, name]) => !ALLOWED_VARIABLES.has(name)).map(([where, name]) => `${where}: ${name}`);
     assert.deepEqual(unknown, [], `not read by kpress's configuration (${CONFIG_VARIABLES.join(', ')})`);
+  });
+
+  it('runs the producer (CronJob, compose `producer`) with PRODUCER_NODE_OPTIONS, and nothing else with NODE_OPTIONS', () => {
+    const cronJob = find(baseManifests, 'CronJob').spec!.jobTemplate!.spec.template.spec.containers[0]!;
+    assert.equal(cronJob.env?.find((e) => e.name === 'NODE_OPTIONS')?.value, PRODUCER_NODE_OPTIONS);
+    assert.equal(compose.services.producer?.environment?.NODE_OPTIONS, PRODUCER_NODE_OPTIONS);
+    const elsewhere = used.filter(([where, name]) => name === 'NODE_OPTIONS' && !/producer|enqueue/.test(where));
+    assert.deepEqual(elsewhere, [], 'workers keep Node defaults');
   });
 
   it('sets every configuration variable in the ConfigMap or the Secret', () => {

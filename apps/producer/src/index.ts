@@ -17,5 +17,6 @@ export {
   watchRun,
   type WatchOptions,
 } from './run-progress.js';
+export { PRODUCER_NODE_OPTIONS } from './node-options.js';
 export { objectsFromManifest, objectsUnderPrefix, type SourceObject } from './source-objects.js';
 export { createScheduleTickProcessor, type ScheduleTickDeps, type ScheduleTickResult } from './schedule-tick.js';
