@@ -53,6 +53,7 @@ const SCENARIO_TIMEOUT_MS = 240_000;
 const [IN_BUCKET, OUT_BUCKET] = ['scale-in', 'scale-out'];
 const TARGET_JOBS_PER_SECOND = 5_000;
 const TARGET_RSS_RATIO = 1.2;
+const TARGET_WORKER_RATIO = 1.7;
 const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -195,7 +196,7 @@ async function main() {
       }
     }
 
-    const targets = computeTargets(producerRows);
+    const targets = [...workerTargets(workerRows), ...computeTargets(producerRows)];
     say('');
     printWorkers(workerRows, cores);
     say('');
@@ -424,6 +425,22 @@ async function scanKeys(redis, pattern) {
 async function deleteKeys(redis, pattern) {
   const keys = await scanKeys(redis, pattern);
   for (let i = 0; i < keys.length; i += 1000) await redis.unlink(...keys.slice(i, i + 1000));
+}
+
+/** (a): 2 worker processes ÷ 1 on this machine. */
+function workerTargets(rows) {
+  const one = rows.find((r) => r.workers === 1 && r.ok !== false);
+  const two = rows.find((r) => r.workers === 2 && r.ok !== false);
+  if (!one || !two) return [];
+  const ratio = two.imagesPerSecond / one.imagesPerSecond;
+  return [
+    {
+      label: `(a) 2 workers ÷ 1 worker, images/s (≥ ${TARGET_WORKER_RATIO}×)`,
+      value: ratio,
+      shown: `${ratio.toFixed(2)}×`,
+      pass: ratio >= TARGET_WORKER_RATIO,
+    },
+  ];
 }
 
 function computeTargets(rows) {
