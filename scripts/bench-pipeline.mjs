@@ -13,21 +13,21 @@
 // only the scenarios with those ids (e.g. kpress-k256-w1,kpress-k256-w2; ratios need both sides),
 // BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" to pass node flags to the kpress workers.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { resolveParams } from '@kpress/compress';
 import { IMAGE_QUEUE, newRunId } from '@kpress/job-contract';
-import { findOrStartRedis, kpressEnvironment, startEmbeddedS3 } from '@kpress/local-services';
-import { createS3ObjectStore } from '@kpress/object-store';
+import { findOrStartRedis, kpressEnvironment } from '@kpress/local-services';
 import { enqueueRun, objectsUnderPrefix, watchRun } from '@kpress/producer';
 import { createRunStore } from '@kpress/runs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import sharp from 'sharp';
+import { startBenchStore } from './bench/embedded-store.mjs';
 import { buildPipelineImages, IMAGE_HEIGHT, IMAGE_WIDTH } from './bench/pipeline-images.mjs';
 import { cpuCheck, formatCpuCheck, processCpuSeconds, stopWorkers, waitForWorkers } from './bench/processes.mjs';
 
@@ -58,6 +58,7 @@ const ALL_SCENARIOS = [
       ]),
 ];
 const SCENARIO_IDS = process.env.BENCH_SCENARIOS?.split(',').map((id) => id.trim());
+const WORKER_NODE_ARGS = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const SCENARIOS = SCENARIO_IDS ? ALL_SCENARIOS.filter((s) => SCENARIO_IDS.includes(s.id)) : ALL_SCENARIOS;
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -81,19 +82,8 @@ async function main() {
   try {
     const redisFound = await findOrStartRedis({ url: process.env.REDIS_URL || 'redis://127.0.0.1:6379', allowStart: true });
     cleanups.push(() => redisFound.stop());
-    const directory = await mkdtemp(join(tmpdir(), 'kpress-bench-s3-'));
-    const s3 = await startEmbeddedS3({ directory });
-    cleanups.push(async () => {
-      await s3.stop();
-      await rm(directory, { recursive: true, force: true });
-    });
-    const store = createS3ObjectStore({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: s3.credentials,
-    });
-    cleanups.push(() => store.destroy());
+    const { s3, store, stop: stopStore } = await startBenchStore('kpress-bench-s3-');
+    cleanups.push(stopStore);
     const redis = new Redis(redisFound.url, { maxRetriesPerRequest: 1 });
     cleanups.push(() => redis.disconnect());
 
@@ -138,8 +128,8 @@ async function main() {
       prefixes.push(prefix);
       const destination = { bucket: OUT_BUCKET, key: `${scenario.id}/` };
       const childEnv = { ...env, KPRESS_PREFIX: prefix, BASELINE_QUEUE };
-      const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-      const args = scenario.kind === 'kpress' ? [...nodeArgs, CLI_MAIN, 'worker', '--concurrency', '1'] : [BASELINE_WORKER];
+      const args =
+        scenario.kind === 'kpress' ? [...WORKER_NODE_ARGS, CLI_MAIN, 'worker', '--concurrency', '1'] : [BASELINE_WORKER];
       const queue = new Queue(scenario.kind === 'kpress' ? IMAGE_QUEUE : BASELINE_QUEUE, { connection: redis, prefix });
       const workers = Array.from({ length: scenario.workers }, () =>
         spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] }),

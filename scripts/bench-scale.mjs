@@ -19,28 +19,23 @@
 // The (b) children run with PRODUCER_NODE_OPTIONS, the flags the producer is deployed with
 // (infra/); one more pair runs with Node's defaults, for information.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { resolveParams } from '@kpress/compress';
 import { IMAGE_QUEUE, newRunId } from '@kpress/job-contract';
-import {
-  findOrStartRedis,
-  RedisServerNotFoundError,
-  kpressEnvironment,
-  startEmbeddedS3,
-  startRedisServer,
-} from '@kpress/local-services';
+import { findOrStartRedis, RedisServerNotFoundError, kpressEnvironment, startRedisServer } from '@kpress/local-services';
 import { createS3ObjectStore } from '@kpress/object-store';
-import { cpuCheck, formatCpuCheck, processCpuSeconds, stopWorkers, waitForWorkers } from './bench/processes.mjs';
 import { enqueueRun, objectsUnderPrefix, PRODUCER_NODE_OPTIONS, watchRun } from '@kpress/producer';
 import { createRunStore } from '@kpress/runs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import sharp from 'sharp';
+import { startBenchStore } from './bench/embedded-store.mjs';
+import { cpuCheck, formatCpuCheck, processCpuSeconds, stopWorkers, waitForWorkers } from './bench/processes.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -90,19 +85,8 @@ async function main() {
       found = await findOrStartRedis({ url: process.env.REDIS_URL || 'redis://127.0.0.1:6379', allowStart: false });
     }
     cleanups.push(() => found.stop());
-    const directory = await mkdtemp(join(tmpdir(), 'kpress-bench-scale-'));
-    const s3 = await startEmbeddedS3({ directory });
-    cleanups.push(async () => {
-      await s3.stop();
-      await rm(directory, { recursive: true, force: true });
-    });
-    const store = createS3ObjectStore({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: s3.credentials,
-    });
-    cleanups.push(() => store.destroy());
+    const { s3, store, stop: stopStore } = await startBenchStore('kpress-bench-scale-');
+    cleanups.push(stopStore);
     const redis = new Redis(found.url, { maxRetriesPerRequest: 1 });
     cleanups.push(() => redis.disconnect());
     cleanups.push(() => deleteKeys(redis, `${basePrefix}*`));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import { startPipelineHarness, type PipelineHarness } from './support/pipeline-harness.js';
 import { referenceOutputs, verifyOutputs, type SourceImage } from './support/output-checks.js';
 import { makePhotos } from './support/test-images.js';
@@ -27,13 +27,11 @@ describe('faults: a worker starved of CPU', () => {
     h = await startPipelineHarness();
     source = h.source;
     destination = h.destination;
-    events = new QueueEvents('images', { connection: { url: h.redisUrl }, prefix: h.prefix });
-    await events.waitUntilReady();
+    events = await h.queueEvents();
   });
 
   after(async () => {
     for (const hog of hogs) hog.kill('SIGKILL');
-    await events.close();
     await h.close();
   });
 

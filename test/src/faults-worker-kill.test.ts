@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import { eventually, startPipelineHarness, type PipelineHarness } from './support/pipeline-harness.js';
 import { referenceOutputs, verifyOutputs, watchListing, type SourceImage } from './support/output-checks.js';
 import { makePhotos } from './support/test-images.js';
@@ -15,12 +15,10 @@ describe('faults: kill -9 of a worker in the middle of quantizing', () => {
     h = await startPipelineHarness();
     source = h.source;
     destination = h.destination;
-    events = new QueueEvents('images', { connection: { url: h.redisUrl }, prefix: h.prefix });
-    await events.waitUntilReady();
+    events = await h.queueEvents();
   });
 
   after(async () => {
-    await events.close();
     await h.close();
   });
 

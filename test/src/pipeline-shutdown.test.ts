@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { QueueEvents } from 'bullmq';
 import { eventually, startPipelineHarness, type PipelineHarness } from './support/pipeline-harness.js';
 import { makeMosaic, makePhotos } from './support/test-images.js';
 
@@ -54,8 +53,7 @@ describe('pipeline: worker shutdown and job locks', () => {
     const mosaic = await makeMosaic(4000, 3000);
     await h.store.put(source, 'big/one.jpg', mosaic, { contentType: 'image/jpeg' });
     await h.store.put(source, 'big/two.jpg', mosaic, { contentType: 'image/jpeg' });
-    const events = new QueueEvents('images', { connection: { url: h.redisUrl }, prefix: h.prefix });
-    await events.waitUntilReady();
+    const events = await h.queueEvents();
     const stalled: string[] = [];
     events.on('stalled', ({ jobId }) => stalled.push(jobId));
     // A 1-second lock, renewed every 500 ms: a blocked event loop would lose it at once.
@@ -69,7 +67,6 @@ describe('pipeline: worker shutdown and job locks', () => {
       assert.doesNotMatch(worker.output(), /stalled/);
     } finally {
       await worker.stop();
-      await events.close();
     }
   });
 });

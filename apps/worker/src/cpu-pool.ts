@@ -56,7 +56,8 @@ export function createCpuPool(threads: number): CpuPool {
     const slot: Slot = { worker: new Worker(entry), busy: false };
     slot.worker.on('message', (reply: ThreadMessage) => {
       if ('ready' in reply) {
-        if (--warming === 0) settleReady?.resolve();
+        // Replacement threads also say ready; only the first `threads` count.
+        if (warming > 0 && --warming === 0) settleReady?.resolve();
         return;
       }
       const job = pending.get(reply.id);

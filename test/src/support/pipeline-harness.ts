@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { IMAGE_QUEUE } from '@kpress/job-contract';
 import { createS3ObjectStore, type ObjectStore } from '@kpress/object-store';
 import { createRunStore, type RunStore } from '@kpress/runs';
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { getTestRedis, type TestRedis } from './redis-for-tests.js';
 import { CLI } from './repo.js';
@@ -39,6 +39,8 @@ export interface PipelineHarness {
   bucket(name: string): string;
   cli(args: string[], extra?: Record<string, string>): Promise<CliResult>;
   startWorker(args?: string[], extra?: Record<string, string>): WorkerProcess;
+  /** BullMQ's event stream of this harness's image queue, ready to listen; closed by close(). */
+  queueEvents(): Promise<QueueEvents>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startPipelineHarness(): Promise<PipelineHarness> {
   const redis = new Redis(redisService.url, { maxRetriesPerRequest: null });
   const queue = new Queue(IMAGE_QUEUE, { connection: redis, prefix });
   const workers: WorkerProcess[] = [];
+  const listeners: QueueEvents[] = [];
   const [source, destination] = [`src-${id}`, `dst-${id}`];
   await store.createBucket(source);
   await store.createBucket(destination);
@@ -134,8 +137,15 @@ export async function startPipelineHarness(): Promise<PipelineHarness> {
       workers.push(worker);
       return worker;
     },
+    async queueEvents() {
+      const events = new QueueEvents(IMAGE_QUEUE, { connection: { url: redisService.url }, prefix });
+      listeners.push(events);
+      await events.waitUntilReady();
+      return events;
+    },
     async close() {
       await Promise.all(workers.map((w) => w.stop('SIGKILL')));
+      await Promise.all(listeners.map((events) => events.close()));
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
       const keys = await redis.keys(`${prefix}:*`);
