@@ -6,11 +6,13 @@ import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { compressImage } from '@kpress/compress';
 import type { CompressReply, CompressRequest, ThreadReady } from './compress-messages.js';
+import { COMPRESS_THREAD_NICE_INCREMENT, lowerThisThreadPriority } from './thread-priority.js';
 import { warmUpQuantizer } from './warm-up.js';
 
 // Parallelism comes from one job per thread; libvips threads on top would oversubscribe the cores.
 sharp.concurrency(1);
 sharp.cache(false);
+lowerThisThreadPriority(COMPRESS_THREAD_NICE_INCREMENT);
 
 // Before listening: requests sent meanwhile wait in the port and meet optimised code.
 warmUpQuantizer();

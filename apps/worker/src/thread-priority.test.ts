@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { getPriority } from 'node:os';
+import { describe, it } from 'node:test';
+import { createCpuPool } from './cpu-pool.js';
+import { COMPRESS_THREAD_NICE_INCREMENT, lowerThisThreadPriority } from './thread-priority.js';
+
+/** The nice value of every thread of this process, from /proc (Linux). */
+async function threadNiceValues(): Promise<number[]> {
+  const values: number[] = [];
+  for (const tid of await readdir('/proc/self/task')) {
+    const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8').catch(() => null);
+    if (stat === null) continue; // the thread ended meanwhile
+    values.push(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return values;
+}
+
+describe('thread priority', () => {
+  it('rejects an increment that is not a nice step', () => {
+    assert.throws(() => lowerThisThreadPriority(-1), /increment must be an integer between 0 and 39, received -1/);
+    assert.throws(() => lowerThisThreadPriority(2.5), /received 2.5/);
+  });
+
+  it('leaves other platforms alone, where it would renice the whole process', () => {
+    assert.equal(lowerThisThreadPriority(10, 'darwin'), null);
+    assert.equal(lowerThisThreadPriority(10, 'win32'), null);
+    assert.equal(lowerThisThreadPriority(0), null);
+  });
+
+  it('runs the compress threads below the event loop, and only them', { skip: process.platform !== 'linux' }, async () => {
+    const mainNice = getPriority();
+    const expected = Math.min(19, mainNice + COMPRESS_THREAD_NICE_INCREMENT);
+    const pool = createCpuPool(2);
+    try {
+      await pool.ready;
+      const values = await threadNiceValues();
+      assert.equal(getPriority(), mainNice, 'the main thread keeps its priority');
+      assert.ok(
+        values.filter((nice) => nice === expected).length >= 2,
+        `expected both compress threads at nice ${expected}, threads have ${values.join(', ')}`,
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+});
