@@ -27,7 +27,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import sharp from 'sharp';
-import { startBenchStore } from './bench/embedded-store.mjs';
+import { startBenchStore, storeMedium } from './bench/embedded-store.mjs';
 import { buildPipelineImages, IMAGE_HEIGHT, IMAGE_WIDTH } from './bench/pipeline-images.mjs';
 import { cpuCheck, formatCpuCheck, processCpuSeconds, stopWorkers, waitForWorkers } from './bench/processes.mjs';
 
@@ -82,7 +82,7 @@ async function main() {
   try {
     const redisFound = await findOrStartRedis({ url: process.env.REDIS_URL || 'redis://127.0.0.1:6379', allowStart: true });
     cleanups.push(() => redisFound.stop());
-    const { s3, store, stop: stopStore } = await startBenchStore('kpress-bench-s3-');
+    const { s3, store, directory, stop: stopStore } = await startBenchStore('kpress-bench-s3-');
     cleanups.push(stopStore);
     const redis = new Redis(redisFound.url, { maxRetriesPerRequest: 1 });
     cleanups.push(() => redis.disconnect());
@@ -91,7 +91,7 @@ async function main() {
     const cpuBefore = await cpuCheck();
     process.stderr.write(`CPU check: ${formatCpuCheck(cpuBefore)}\n`);
     say(
-      `Redis: ${redisFound.started ? `private redis-server at ${redisFound.url}` : redisFound.url} · S3: embedded s3rver at ${s3.endpoint}`,
+      `Redis: ${redisFound.started ? `private redis-server at ${redisFound.url}` : redisFound.url} · S3: embedded s3rver at ${s3.endpoint} (${storeMedium(directory)})`,
     );
 
     const images = await buildPipelineImages(join(REPO_ROOT, 'samples'), IMAGE_COUNT);
