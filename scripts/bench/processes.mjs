@@ -66,7 +66,6 @@ export async function stopWorkers(children) {
   );
 }
 
-/** Until BullMQ lists `count` workers on the queue (or one exits, or 30 s pass). */
 /** Waits until `count` workers are registered on the queue; fails if one exits or time runs out. */
 export async function waitForWorkers(queue, children, count, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
