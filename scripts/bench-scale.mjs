@@ -1,6 +1,6 @@
 // Scale benchmark (a benchmark, not a test): the figures docs/scaling.md projects from.
 //
-//   npm run bench:scale                (builds, then runs this script; about 5 minutes on 2 cores)
+//   npm run bench:scale                (builds, then runs this script; about 2.5 minutes on 2 cores)
 //
 // (a) worker throughput: 1, 2 and 4 worker processes (`kpress worker --concurrency 1` each) on the
 //     same 200 small photos (256×192 JPEG crops of samples/*.jpg) through an embedded S3 (s3rver)
