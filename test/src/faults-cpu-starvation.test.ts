@@ -44,8 +44,10 @@ describe('faults: a worker starved of CPU', () => {
     events.on('stalled', ({ jobId }) => stalled.push(jobId));
 
     // The starved worker shares CPU 0 with two busy loops (its compress threads included); a
-    // second worker, unpinned, is there to take over any job whose lock lapses.
-    const starved = h.startWorker(['--concurrency', '2', '--lock-duration', '2000']);
+    // second worker, unpinned, is there to take over any job whose lock lapses. Its compress
+    // threads keep the event loop's priority (--compress-nice 0): the hardest case for lock
+    // renewals, and one where the starved worker still gets its share of the images.
+    const starved = h.startWorker(['--concurrency', '2', '--lock-duration', '2000', '--compress-nice', '0']);
     const pinned = starved.child.pid !== undefined && pinToCpu0(starved.child.pid);
     for (let i = 0; i < 2; i++) {
       const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });

@@ -1,6 +1,12 @@
 import type { CompressParams } from '@kpress/compress';
 import type { QuantizeStats } from '@kpress/kmeans-core';
 
+/** What a compress thread is started with (workerData). */
+export interface CompressThreadOptions {
+  /** Nice levels below its process the thread runs once warm (Linux); 0 keeps its priority. */
+  readonly niceIncrement: number;
+}
+
 export interface CompressRequest {
   readonly id: number;
   readonly bytes: Uint8Array;

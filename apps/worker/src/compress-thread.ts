@@ -2,20 +2,21 @@
  * Worker-thread entry: decode → quantize → encode off the main event loop, so a BullMQ worker
  * keeps renewing its job locks while images are crunched. One job at a time per thread.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { compressImage } from '@kpress/compress';
-import type { CompressReply, CompressRequest, ThreadReady } from './compress-messages.js';
-import { COMPRESS_THREAD_NICE_INCREMENT, lowerThisThreadPriority } from './thread-priority.js';
+import type { CompressReply, CompressRequest, CompressThreadOptions, ThreadReady } from './compress-messages.js';
+import { lowerThisThreadPriority } from './thread-priority.js';
 import { warmUpQuantizer } from './warm-up.js';
 
 // Parallelism comes from one job per thread; libvips threads on top would oversubscribe the cores.
 sharp.concurrency(1);
 sharp.cache(false);
-lowerThisThreadPriority(COMPRESS_THREAD_NICE_INCREMENT);
 
-// Before listening: requests sent meanwhile wait in the port and meet optimised code.
+// Before listening: requests sent meanwhile wait in the port and meet optimised code. At the
+// process's priority, so that a busy machine does not delay a new worker's readiness.
 warmUpQuantizer();
+lowerThisThreadPriority((workerData as CompressThreadOptions).niceIncrement);
 
 parentPort?.on('message', (request: CompressRequest) => {
   void handle(request).then(({ reply, transfer }) => parentPort?.postMessage(reply, transfer));

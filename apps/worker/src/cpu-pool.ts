@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { CompressParams } from '@kpress/compress';
-import type { CompressRequest, CompressSuccess, ThreadMessage } from './compress-messages.js';
+import type { CompressRequest, CompressSuccess, CompressThreadOptions, ThreadMessage } from './compress-messages.js';
+import { COMPRESS_THREAD_NICE_INCREMENT } from './thread-priority.js';
 
 /** An image the thread refused or could not process; `permanent` says whether a retry could help. */
 export class CompressFailedError extends Error {
@@ -35,11 +36,24 @@ interface Slot {
   busy: boolean;
 }
 
+export interface CpuPoolOptions {
+  /**
+   * Nice levels below the event loop that the threads run at once warm, on Linux (default
+   * COMPRESS_THREAD_NICE_INCREMENT, 10; 0 keeps them at the process's priority).
+   */
+  readonly niceIncrement?: number;
+}
+
 /**
  * A fixed set of worker threads running compress-thread.js. Requests beyond the thread count
  * wait in order. A thread that dies is replaced, and its job fails with a retryable error.
  */
-export function createCpuPool(threads: number): CpuPool {
+export function createCpuPool(threads: number, options: CpuPoolOptions = {}): CpuPool {
+  const niceIncrement = options.niceIncrement ?? COMPRESS_THREAD_NICE_INCREMENT;
+  if (!Number.isInteger(niceIncrement) || niceIncrement < 0 || niceIncrement > 19) {
+    throw new RangeError(`niceIncrement must be an integer between 0 and 19, received ${String(options.niceIncrement)}`);
+  }
+  const threadOptions: CompressThreadOptions = { niceIncrement };
   const entry = new URL('./compress-thread.js', import.meta.url);
   const pending = new Map<number, Pending>();
   const owners = new Map<number, Slot>();
@@ -53,7 +67,7 @@ export function createCpuPool(threads: number): CpuPool {
   ready.catch(() => undefined);
 
   const spawn = (): Slot => {
-    const slot: Slot = { worker: new Worker(entry), busy: false };
+    const slot: Slot = { worker: new Worker(entry, { workerData: threadOptions }), busy: false };
     slot.worker.on('message', (reply: ThreadMessage) => {
       if ('ready' in reply) {
         // Replacement threads also say ready; only the first `threads` count.

@@ -1,5 +1,6 @@
 /** The kpress worker: BullMQ consumer of image jobs, CPU work in worker threads. */
-export { createCpuPool, CompressFailedError, type CpuPool } from './cpu-pool.js';
+export { createCpuPool, CompressFailedError, type CpuPool, type CpuPoolOptions } from './cpu-pool.js';
+export { COMPRESS_THREAD_NICE_INCREMENT } from './thread-priority.js';
 export { classifyFailure, InvalidJobError, type FailureVerdict } from './failure.js';
 export { startHealthServer, type HealthChecks } from './health-server.js';
 export { createImageWorker, type ImageWorker, type ImageWorkerOptions } from './image-worker.js';

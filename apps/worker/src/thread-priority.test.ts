@@ -28,6 +28,29 @@ describe('thread priority', () => {
     assert.equal(lowerThisThreadPriority(0), null);
   });
 
+  it(
+    "keeps the compress threads at the event loop's priority with an increment of 0",
+    { skip: process.platform !== 'linux' },
+    async () => {
+      const mainNice = getPriority();
+      const pool = createCpuPool(2, { niceIncrement: 0 });
+      try {
+        await pool.ready;
+        const values = await threadNiceValues();
+        assert.deepEqual([...new Set(values)], [mainNice], `threads have ${values.join(', ')}`);
+      } finally {
+        await pool.close();
+      }
+    },
+  );
+
+  it('refuses a pool increment outside 0–19', () => {
+    assert.throws(
+      () => createCpuPool(1, { niceIncrement: 20 }),
+      /niceIncrement must be an integer between 0 and 19, received 20/,
+    );
+  });
+
   it('runs the compress threads below the event loop, and only them', { skip: process.platform !== 'linux' }, async () => {
     const mainNice = getPriority();
     const expected = Math.min(19, mainNice + COMPRESS_THREAD_NICE_INCREMENT);

@@ -1,10 +1,12 @@
 import { getPriority, setPriority } from 'node:os';
 
 /**
- * How far below the event loop a compress thread runs (nice +10). On Linux nice is per thread:
- * the worker's main thread (lock renewals, health probes, S3 and Redis I/O) preempts the
- * quantizer at once instead of queueing behind it. Measured on 2 cores with two workers sharing
- * them: +3–4 % images/s, because one worker's I/O no longer waits for the other's quantizer.
+ * How far below the event loop a compress thread runs by default (nice +10; `kpress worker
+ * --compress-nice`). On Linux nice is per thread: the worker's main thread (lock renewals, health
+ * probes, S3 and Redis I/O) preempts the quantizer at once instead of queueing behind it.
+ * Measured on 2 cores with two workers sharing them: +3–4 % images/s, because one worker's I/O no
+ * longer waits for the other's quantizer. The flip side, on a host without per-container CPU
+ * groups: other processes at nice 0 get ten times the quantizer's share of a contended core.
  */
 export const COMPRESS_THREAD_NICE_INCREMENT = 10;
 

@@ -3,7 +3,13 @@ import { parseArgs } from 'node:util';
 import { IMAGE_QUEUE, SCHEDULE_QUEUE } from '@kpress/job-contract';
 import { createScheduleTickProcessor } from '@kpress/producer';
 import { createRunStore } from '@kpress/runs';
-import { createCpuPool, createImageWorker, createWorkerMetrics, startHealthServer } from '@kpress/worker';
+import {
+  COMPRESS_THREAD_NICE_INCREMENT,
+  createCpuPool,
+  createImageWorker,
+  createWorkerMetrics,
+  startHealthServer,
+} from '@kpress/worker';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connectRedis, createObjectStore } from '../clients.js';
@@ -12,6 +18,7 @@ import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
 export const WORKER_HELP = `Usage: kpress worker [--concurrency N] [--port P] [--drain-timeout S] [--lock-duration MS]
+                    [--compress-nice N]
 
 Processes image jobs until SIGTERM or SIGINT, then stops taking jobs, lets in-flight ones finish
 (up to --drain-timeout seconds; later ones are handed back to other workers) and exits 0.
@@ -21,7 +28,11 @@ Options:
   --port P            serve /healthz, /readyz and /metrics on port P (default: none)
   --drain-timeout S   seconds to finish in-flight jobs on shutdown (default 60)
   --lock-duration MS  job lock, renewed every half of it; a worker that cannot renew (dead, or its
-                      event loop blocked) loses the job to another (default 60000)`;
+                      event loop blocked) loses the job to another (default 60000)
+  --compress-nice N   on Linux, run the compress threads N nice levels below the event loop, so
+                      lock renewals and I/O never queue behind a quantizer; 0 keeps one priority
+                      (default 10; with other busy processes on the same cores and no container
+                      CPU limits, they get more of the CPU than kpress)`;
 
 export async function runWorker(argv: string[], context: CommandContext): Promise<number> {
   const { values } = parseArgs({
@@ -32,6 +43,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
       port: { type: 'string' },
       'drain-timeout': { type: 'string' },
       'lock-duration': { type: 'string' },
+      'compress-nice': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -43,6 +55,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
   const port = values.port === undefined ? null : integerFlag('port', values.port, 0, 0, 65535);
   const drainSeconds = integerFlag('drain-timeout', values['drain-timeout'], 60, 0, 86_400);
   const lockDurationMs = integerFlag('lock-duration', values['lock-duration'], 60_000, 500, 3_600_000);
+  const niceIncrement = integerFlag('compress-nice', values['compress-nice'], COMPRESS_THREAD_NICE_INCREMENT, 0, 19);
   const { config } = context;
   const logger = context.logger.child({ role: 'worker' });
 
@@ -52,7 +65,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
   const runs = createRunStore(redis, config.prefix);
   // Jobs are taken only once the compress threads are warm: a worker an autoscaler just started
   // processes its first image at full speed instead of holding it in unoptimised code.
-  const pool = createCpuPool(concurrency);
+  const pool = createCpuPool(concurrency, { niceIncrement });
   const warmUpStarted = performance.now();
   try {
     await pool.ready;
