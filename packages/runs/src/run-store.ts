@@ -1,6 +1,10 @@
 import type { Redis } from 'ioredis';
+import { luaScript } from './lua-script.js';
 import { runIndexKey, runKeys, shardOf, SHARDS } from './run-keys.js';
 import { CLOSE_LISTING, FINISH_JOB } from './run-scripts.js';
+
+const closeListingScript = luaScript(CLOSE_LISTING);
+const finishJobScript = luaScript(FINISH_JOB);
 
 /** What a run was asked to do; stored when it is created. */
 export interface RunDefinition {
@@ -126,7 +130,7 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
     },
 
     async closeListing(runId, jobs) {
-      const result = await redis.eval(CLOSE_LISTING, 1, runKeys(prefix, runId).hash, String(jobs), String(Date.now()));
+      const result = await closeListingScript.run(redis, [runKeys(prefix, runId).hash], [String(jobs), String(Date.now())]);
       await touch(runId);
       return result === 1;
     },
@@ -141,24 +145,21 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
       const shard = shardOf(jobId);
       const done = outcome.status === 'done' ? outcome.result : null;
       const failure = outcome.status === 'failed' ? outcome.failure : null;
-      const reply = (await redis.eval(
-        FINISH_JOB,
-        5,
-        keys.hash,
-        keys.finished(shard),
-        keys.active,
-        keys.failures,
-        keys.results(shard),
-        jobId,
-        outcome.status,
-        String(done?.bytesIn ?? 0),
-        String(done?.bytesOut ?? 0),
-        done?.psnr === null || done === null ? '' : String(done.psnr),
-        done ? JSON.stringify(done) : '',
-        failure ? JSON.stringify(failure) : '',
-        String(MAX_FAILURES_KEPT),
-        String(RUN_TTL_SECONDS),
-        String(Date.now()),
+      const reply = (await finishJobScript.run(
+        redis,
+        [keys.hash, keys.finished(shard), keys.active, keys.failures, keys.results(shard)],
+        [
+          jobId,
+          outcome.status,
+          String(done?.bytesIn ?? 0),
+          String(done?.bytesOut ?? 0),
+          done?.psnr === null || done === null ? '' : String(done.psnr),
+          done ? JSON.stringify(done) : '',
+          failure ? JSON.stringify(failure) : '',
+          String(MAX_FAILURES_KEPT),
+          String(RUN_TTL_SECONDS),
+          String(Date.now()),
+        ],
       )) as [number, number];
       return { counted: reply[0] === 1, completedRun: reply[1] === 1 };
     },

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startRedisServer, type RedisServer } from '@kpress/local-services';
+import { createRunStore } from '@kpress/runs';
+import { Redis } from 'ioredis';
+
+/** How often Redis has run each command (INFO commandstats). */
+async function commandCalls(redis: Redis, command: string): Promise<number> {
+  const info = await redis.info('commandstats');
+  return Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+}
+
+// A Redis of this file's own: the test flushes its script cache and counts its commands.
+describe('run store scripts', () => {
+  let server: RedisServer;
+  let redis: Redis;
+
+  before(async () => {
+    server = await startRedisServer();
+    redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  });
+  after(async () => {
+    redis.disconnect();
+    await server.stop();
+  });
+
+  it('sends a script once per server (EVALSHA), and again only when the server lost it', async () => {
+    const runs = createRunStore(redis, 'scripts-test');
+    const runId = 'run-scripts';
+    await runs.create({ runId, source: 's3://in/', destination: 's3://out/', params: {}, origin: 'enqueue' });
+    await runs.addJobs(runId, 3);
+    await runs.closeListing(runId, 3);
+    const finish = (jobId: string) =>
+      runs.finishJob(runId, jobId, { status: 'failed', failure: { key: `s3://in/${jobId}`, code: 'test', reason: 'test' } });
+
+    await redis.script('FLUSH');
+    const evalsBefore = await commandCalls(redis, 'eval');
+    await finish('a'); // NOSCRIPT, then EVAL caches it
+    await finish('b');
+    await redis.script('FLUSH'); // as after a restart without persistence
+    const last = await finish('c');
+
+    assert.equal(await commandCalls(redis, 'eval'), evalsBefore + 2, 'one EVAL after each flush, none in between');
+    assert.ok((await commandCalls(redis, 'evalsha')) >= 3);
+    assert.deepEqual(last, { counted: true, completedRun: true });
+    const snapshot = await runs.get(runId);
+    assert.equal(snapshot?.failed, 3);
+    assert.equal(snapshot?.complete, true);
+  });
+
+  it('passes other script errors on', async () => {
+    const runs = createRunStore(redis, 'scripts-test');
+    await redis.set('scripts-test:run:wrong-type', 'not a hash');
+    await assert.rejects(
+      runs.finishJob('wrong-type', 'x', { status: 'failed', failure: { key: 'k', code: 'c', reason: 'r' } }),
+      /WRONGTYPE/,
+    );
+  });
+});
