@@ -9,15 +9,17 @@ import { CONFIG_VARIABLES } from '@kpress/cli';
 import { IMAGE_QUEUE } from '@kpress/job-contract';
 import { PRODUCER_NODE_OPTIONS } from '@kpress/producer';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { validate as validateDockerfile } from 'dockerfile-utils';
 import { CronJob } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, Secret } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from './support/repo.js';
 
-// Deployment files under infra/ checked against what kpress reads and does: the Dockerfile's
-// rules (no hadolint installs here), compose, and the Kubernetes manifests (schemas from
-// kubernetes-models, the rendered overlay from `kubectl kustomize` when kubectl is present).
+// Deployment files under infra/ checked against what kpress reads and does: the Dockerfile (the
+// validator of the Docker language server, dockerfile-utils: hadolint does not install here, and
+// kpress's own rules), compose, and the Kubernetes manifests (schemas from kubernetes-models, the
+// rendered overlay from `kubectl kustomize` when kubectl is present).
 
 const run = promisify(execFile);
 const INFRA = join(REPO_ROOT, 'infra');
@@ -214,6 +216,13 @@ describe('infra/Dockerfile', () => {
     stages.at(-1)?.push(line);
   }
   const final = stages.at(-1) ?? [];
+
+  it('passes the Dockerfile validator (dockerfile-utils) without an error or a warning', () => {
+    const problems = validateDockerfile(text).map(
+      (d) => `line ${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`,
+    );
+    assert.deepEqual(problems, []);
+  });
 
   it('is multi-stage, on an active LTS Node (22 or 24), with tsc -b in a build stage', () => {
     assert.ok(stages.length >= 2);
