@@ -37,6 +37,7 @@ import sharp from 'sharp';
 import { startBenchStore, storeMedium } from './bench/embedded-store.mjs';
 import { buildPipelineImages, IMAGE_HEIGHT, IMAGE_WIDTH } from './bench/pipeline-images.mjs';
 import { cpuCheck, formatCpuCheck, processCpuSeconds, stopWorkers, waitForWorkers } from './bench/processes.mjs';
+import { median, pairedRoundRatios } from './bench/rounds.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CLI_MAIN = join(REPO_ROOT, 'apps/cli/dist/main.js');
@@ -435,30 +436,14 @@ function fixed(value, digits) {
  */
 function computeRatios(rows) {
   const okRows = (id) => rows.filter((r) => r.id === id && r.ok);
-  const medianOf = (id, field) => {
-    const values = okRows(id)
-      .map((r) => r[field])
-      .filter((v) => typeof v === 'number');
-    return values.length > 0 ? median(values) : null;
-  };
-  const roundRatios = (numerator, denominator, field) =>
-    okRows(numerator).flatMap((top) => {
-      const bottom = okRows(denominator).find((r) => r.round === top.round);
-      return bottom && typeof top[field] === 'number' && bottom[field] > 0 ? [top[field] / bottom[field]] : [];
-    });
+  const medianOf = (id, field) => median(okRows(id).flatMap((r) => (typeof r[field] === 'number' ? [r[field]] : [])));
   const ratio = (label, numerator, denominator, target, { paired }) => {
-    let value;
-    let perCpuSecond;
-    let rounds = null;
-    if (paired) {
-      rounds = roundRatios(numerator, denominator, 'imagesPerSecond');
-      value = rounds.length > 0 ? median(rounds) : null;
-      const perCpu = roundRatios(numerator, denominator, 'imagesPerCpuSecond');
-      perCpuSecond = perCpu.length > 0 ? median(perCpu) : null;
-    } else {
-      value = divide(medianOf(numerator, 'imagesPerSecond'), medianOf(denominator, 'imagesPerSecond'));
-      perCpuSecond = divide(medianOf(numerator, 'imagesPerCpuSecond'), medianOf(denominator, 'imagesPerCpuSecond'));
-    }
+    const perRound = (field) => pairedRoundRatios(okRows(numerator), okRows(denominator), field);
+    const compare = (field) =>
+      paired ? median(perRound(field)) : divide(medianOf(numerator, field), medianOf(denominator, field));
+    const value = compare('imagesPerSecond');
+    const perCpuSecond = compare('imagesPerCpuSecond');
+    const rounds = paired ? perRound('imagesPerSecond') : null;
     return {
       label,
       numerator,
@@ -483,12 +468,6 @@ function computeRatios(rows) {
 
 function divide(a, b) {
   return a !== null && b !== null && b > 0 ? a / b : null;
-}
-
-function median(values) {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 function formatRatio({ label, value, rounds, perCpuSecond, target, pass }) {

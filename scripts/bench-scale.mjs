@@ -38,6 +38,7 @@ import pino from 'pino';
 import sharp from 'sharp';
 import { startBenchStore, storeMedium } from './bench/embedded-store.mjs';
 import { cpuCheck, formatCpuCheck, processCpuSeconds, stopWorkers, waitForWorkers } from './bench/processes.mjs';
+import { median, pairedRoundRatios } from './bench/rounds.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -438,19 +439,8 @@ function workerTargets(rows) {
 
 /** images/s of `count` workers ÷ 1 worker in the same round, for every round that has both. */
 function roundRatios(rows, count) {
-  const ratios = [];
-  for (const round of new Set(rows.map((r) => r.round))) {
-    const one = rows.find((r) => r.round === round && r.workers === 1 && r.ok !== false);
-    const many = rows.find((r) => r.round === round && r.workers === count && r.ok !== false);
-    if (one && many) ratios.push(many.imagesPerSecond / one.imagesPerSecond);
-  }
-  return ratios;
-}
-
-function median(values) {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  const ok = (workers) => rows.filter((r) => r.workers === workers && r.ok !== false);
+  return pairedRoundRatios(ok(count), ok(1), 'imagesPerSecond');
 }
 
 function computeTargets(rows) {
