@@ -38,6 +38,7 @@ import { startBenchStore, storeMedium } from './bench/embedded-store.mjs';
 import { buildPipelineImages, IMAGE_HEIGHT, IMAGE_WIDTH } from './bench/pipeline-images.mjs';
 import { cpuCheck, formatCpuCheck, processCpuSeconds, stopWorkers, waitForWorkers } from './bench/processes.mjs';
 import { median, pairedRoundRatios } from './bench/rounds.mjs';
+import { runCleanups } from './bench/cleanups.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CLI_MAIN = join(REPO_ROOT, 'apps/cli/dist/main.js');
@@ -238,13 +239,7 @@ async function main() {
     );
     say(`Results written to ${jsonPath}`);
   } finally {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        process.stderr.write(`clean-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      }
-    }
+    await runCleanups(cleanups);
   }
 }
 

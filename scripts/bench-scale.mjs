@@ -39,6 +39,7 @@ import sharp from 'sharp';
 import { startBenchStore, storeMedium } from './bench/embedded-store.mjs';
 import { cpuCheck, formatCpuCheck, processCpuSeconds, stopWorkers, waitForWorkers } from './bench/processes.mjs';
 import { median, pairedRoundRatios } from './bench/rounds.mjs';
+import { runCleanups } from './bench/cleanups.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -216,13 +217,7 @@ async function main() {
     await writeFile(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
     say(`Results written to ${jsonPath}`);
   } finally {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        note(`clean-up failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
+    await runCleanups(cleanups);
   }
 }
 
