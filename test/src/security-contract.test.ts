@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '@kpress/cli';
 import { MAX_KEY_BYTES, outputKeyFor, parseImageJob, UnsafeKeyError } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
-import type { RunStore } from '@kpress/runs';
+import type { FailureMemory, RunStore } from '@kpress/runs';
 import { createImageJobProcessor, createWorkerMetrics, type CpuPool } from '@kpress/worker';
 import { type Job, UnrecoverableError } from 'bullmq';
 import pino from 'pino';
@@ -182,6 +182,7 @@ function recordingDeps(allowedBuckets: ReadonlySet<string> | null = null): {
     deps: {
       store: recorder<ObjectStore>('store'),
       runs: recorder<RunStore>('runs', (method) => (method === 'get' ? null : { completedRun: false })),
+      failureMemory: recorder<FailureMemory>('failureMemory'),
       pool: recorder<CpuPool>('pool'),
       logger: pino({ level: 'silent' }),
       metrics: createWorkerMetrics(),

@@ -8,7 +8,11 @@ export const USAGE = `Usage: kpress COMMAND [options]   (kpress COMMAND --help f
 Commands:
   compress IN -o OUT     quantize one local file
   enqueue SRC --to DST   queue one job per image object of an S3 prefix or manifest
-  status RUN_ID          counts, throughput, ETA and failures of a run
+  status [RUN_ID]        state, counts, throughput, ETA and failures of a run (default: the latest)
+  runs                   the runs, newest first, with their state
+  cancel RUN_ID          stop a run: queued jobs removed, running ones finish
+  retry RUN_ID           a new run of just the images RUN_ID failed on
+  report [RUN_ID]        where a run's report is, and its summary
   worker                 process image jobs until SIGTERM
   dashboard              runs, reports and bull-board for the queues (read-only unless --admin)
   schedule add|list|remove   scheduled incremental runs
@@ -26,6 +30,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   compress: async () => (await import('./commands/compress.js')).runCompress,
   enqueue: async () => (await import('./commands/enqueue.js')).runEnqueue,
   status: async () => (await import('./commands/status.js')).runStatus,
+  runs: async () => (await import('./commands/runs.js')).runRuns,
+  cancel: async () => (await import('./commands/cancel.js')).runCancel,
+  retry: async () => (await import('./commands/retry.js')).runRetry,
+  report: async () => (await import('./commands/report.js')).runReport,
   worker: async () => (await import('./commands/worker.js')).runWorker,
   dashboard: async () => (await import('./commands/dashboard.js')).runDashboard,
   demo: async () => (await import('./commands/demo.js')).runDemo,

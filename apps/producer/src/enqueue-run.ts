@@ -1,21 +1,19 @@
 import type { CompressParams } from '@kpress/compress';
-import {
-  BACKOFF_DELAY_MS,
-  type ImageJob,
-  JOB_ATTEMPTS,
-  JOB_HASH_METADATA,
-  jobHash,
-  jobIdFor,
-  looksLikeImage,
-  metadataKeyFor,
-  outputKeyFor,
-  type S3Location,
-  UnsafeKeyError,
-} from '@kpress/job-contract';
+import { overlapReason, pairLabel, type S3Location } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
-import type { RunStore } from '@kpress/runs';
+import { type FailureMemory, HEARTBEAT_INTERVAL_MS, RunConflictError, RunExistsError, type RunStore } from '@kpress/runs';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import { candidateFor } from './enqueue-candidates.js';
+import {
+  applyCollisions,
+  checkExistingOutputs,
+  claimOutputs,
+  type Decision,
+  recallFailures,
+  type Sink,
+} from './enqueue-checks.js';
+import { createDryRunSink, createRunSink } from './enqueue-sinks.js';
 import type { SourceObject } from './source-objects.js';
 
 export interface EnqueueRequest {
@@ -23,13 +21,22 @@ export interface EnqueueRequest {
   readonly objects: AsyncIterable<SourceObject>;
   /** Human form of the source, for the run record (s3://… or manifest path). */
   readonly sourceLabel: string;
+  /** The listed prefix, checked against the destination; null for a manifest or a retry list. */
+  readonly sourcePrefix: S3Location | null;
+  /** True when the same object may come twice (a manifest): each is then counted once. */
+  readonly mayRepeat: boolean;
   readonly destination: S3Location;
   readonly params: CompressParams;
-  /** Re-do objects whose output already exists for the same version and parameters. */
+  /**
+   * Re-do objects whose output already exists for the same version and parameters, and queue
+   * even while another run of the same source → destination is listing or running.
+   */
   readonly force: boolean;
+  /** Queue sources that failed permanently before with the same version and parameters. */
+  readonly retryFailed: boolean;
   /** List and check only: nothing is queued or recorded. */
   readonly dryRun: boolean;
-  /** "enqueue" or "schedule:NAME". */
+  /** "enqueue", "retry:RUN_ID" or "schedule:NAME". */
   readonly origin: string;
   /** Objects larger than this are not images kpress will read; they count as failed at once. */
   readonly maxInputBytes: number;
@@ -41,207 +48,147 @@ export interface EnqueueProgress {
   listed: number;
   queued: number;
   skipped: number;
+  skippedFailed: number;
+  duplicates: number;
   notImages: number;
   failed: number;
+  /** True when the run was cancelled while listing: the listing stopped there. */
+  cancelled: boolean;
 }
+
+export type DryRunAction = 'queue' | 'skip' | 'fail';
 
 export interface EnqueueDeps {
   readonly store: ObjectStore;
   readonly runs: RunStore;
+  readonly failureMemory: FailureMemory;
   readonly queue: Queue;
   readonly logger: Logger;
+  /** Called once the run is recorded, before listing starts (not in a dry run). */
+  readonly onRunCreated?: (runId: string) => void;
   /** Called with running counts after each batch. */
   readonly onProgress?: (progress: Readonly<EnqueueProgress>) => void;
-  /** Called for each object a dry run would queue or skip. */
-  readonly onDryRunEntry?: (entry: {
-    action: 'queue' | 'skip' | 'fail';
-    source: string;
-    output: string | null;
-    reason?: string;
-  }) => void;
+  /** Called for each object a dry run would queue, skip or fail. */
+  readonly onDryRunEntry?: (entry: { action: DryRunAction; source: string; output: string | null; reason?: string }) => void;
   /** Called by the enqueue that completed the run (every job already finished, or none queued). */
   readonly onRunComplete: (runId: string) => Promise<void>;
+  /** Stops the listing (Ctrl-C): the run then ends `failed`, saying how far it got. */
+  readonly signal?: AbortSignal;
 }
 
 /** Objects examined per batch: bounded memory, one addBulk per batch. */
 export const BATCH_SIZE = 500;
-/** HEAD requests in flight at once when checking for existing outputs. */
-export const HEAD_CONCURRENCY = 64;
 
-interface Candidate {
-  readonly object: SourceObject;
-  readonly job: ImageJob | null;
-  readonly hash: string | null;
-  /** Set when the object fails before any job runs (unsafe key, too large, output collision). */
-  failure: { code: string; reason: string } | null;
+/** A source and destination that overlap: refused before anything is recorded. */
+export class OverlapError extends Error {
+  override readonly name = 'OverlapError';
 }
 
 /**
- * Queues one job per image object of the source, in bounded batches, skipping objects already
- * done with the same version and parameters (unless forced) and reporting output-key
- * collisions and unusable keys as failures of the run instead of overwriting anything.
+ * Queues one job per image object of the source, in bounded batches. The run is recorded (and
+ * its id handed to onRunCreated) before listing starts, and always settles: a listing that
+ * fails ends the run `failed` with the reason. Objects already done with the same version and
+ * parameters are skipped (unless forced); so are those that failed permanently before (unless
+ * retryFailed). An output owned by another source is never overwritten (output-collision).
  */
 export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Promise<EnqueueProgress> {
-  const { runId, destination, params } = request;
-  const progress: EnqueueProgress = { listed: 0, queued: 0, skipped: 0, notImages: 0, failed: 0 };
-  if (!request.dryRun) {
-    await deps.runs.create({
-      runId,
-      source: request.sourceLabel,
-      destination: `s3://${destination.bucket}/${destination.key}`,
-      params: { ...params },
-      origin: request.origin,
-    });
-  }
-  const extension = `.${params.format}`;
-  let batch: SourceObject[] = [];
-  // A destination with no objects at all has no outputs to skip: its first run needs no HEADs.
-  const destinationEmpty = request.force ? true : await isEmpty(deps.store, destination);
-
-  const processBatch = async (): Promise<void> => {
-    const objects = batch;
-    batch = [];
-    const candidates = objects.map((object) => prepare(object));
-    await checkExisting(candidates);
-    await claimOutputs(candidates);
-    const jobs = candidates.filter((c) => c.job && !c.failure && !skipped.has(c));
-    const failures = candidates.filter((c) => c.failure);
-    progress.listed += objects.length;
-    progress.skipped += skipped.size;
-    if (request.dryRun) {
-      for (const c of candidates) {
-        const output = c.job?.output.key ?? null;
-        const source = `s3://${c.object.bucket}/${c.object.key}`;
-        if (c.failure) deps.onDryRunEntry?.({ action: 'fail', source, output, reason: c.failure.reason });
-        else if (skipped.has(c))
-          deps.onDryRunEntry?.({ action: 'skip', source, output, reason: 'already done with these parameters' });
-        else if (c.job) deps.onDryRunEntry?.({ action: 'queue', source, output });
-      }
-      progress.queued += jobs.length;
-      progress.failed += failures.length;
-    } else {
-      await deps.runs.addListing(runId, {
-        listed: objects.length,
-        skipped: skipped.size,
-        notImages: candidates.filter((c) => !c.job && !c.failure).length,
-      });
-      if (jobs.length > 0) {
-        await deps.queue.addBulk(
-          jobs.map((c) => ({
-            name: 'image',
-            data: c.job,
-            opts: {
-              jobId: jobIdFor(runId, c.hash!),
-              attempts: JOB_ATTEMPTS,
-              backoff: { type: 'exponential', delay: BACKOFF_DELAY_MS, jitter: 0.5 },
-            },
-          })),
-        );
-        await deps.runs.addJobs(runId, jobs.length);
-        progress.queued += jobs.length;
-      }
-      for (const c of failures) await recordFailure(c);
-    }
-    progress.notImages += candidates.filter((c) => !c.job && !c.failure).length;
-    skipped.clear();
-    deps.onProgress?.(progress);
-  };
-
-  const skipped = new Set<Candidate>();
-
-  function prepare(object: SourceObject): Candidate {
-    if (object.exists && !looksLikeImage(object.key)) return { object, job: null, hash: null, failure: null };
-    let outputKey: string;
-    try {
-      outputKey = outputKeyFor(object.relativeKey, destination.key, extension);
-    } catch (error) {
-      const code = error instanceof UnsafeKeyError ? error.code : 'unsafe-key';
-      return { object, job: null, hash: null, failure: { code, reason: (error as Error).message } };
-    }
-    if (request.allowedBuckets && !request.allowedBuckets.has(object.bucket)) {
-      return {
-        object,
-        job: null,
-        hash: null,
-        failure: { code: 'bucket-not-allowed', reason: `bucket ${object.bucket} is not in KPRESS_ALLOWED_BUCKETS` },
-      };
-    }
-    if (object.size > request.maxInputBytes) {
-      return {
-        object,
-        job: null,
-        hash: null,
-        failure: {
-          code: 'too-large',
-          reason: `the object is ${object.size} bytes, more than the limit of ${request.maxInputBytes}`,
-        },
-      };
-    }
-    const job: ImageJob = {
-      version: 1,
-      runId,
-      source: { bucket: object.bucket, key: object.key, etag: object.etag, bytes: object.size },
-      output: { bucket: destination.bucket, key: outputKey },
-      params,
-    };
-    return { object, job, hash: jobHash(job), failure: null };
-  }
-
-  async function checkExisting(candidates: Candidate[]): Promise<void> {
-    if (request.force || destinationEmpty) return;
-    const toCheck = candidates.filter((c) => c.job && !c.failure && c.object.exists);
-    for (let i = 0; i < toCheck.length; i += HEAD_CONCURRENCY) {
-      await Promise.all(
-        toCheck.slice(i, i + HEAD_CONCURRENCY).map(async (c) => {
-          const head = await deps.store.head(c.job!.output.bucket, metadataKeyFor(c.job!.output.key));
-          if (head?.metadata[JOB_HASH_METADATA] === c.hash) skipped.add(c);
-        }),
+  const { runId, destination } = request;
+  if (request.sourcePrefix) {
+    const overlap = overlapReason(request.sourcePrefix, destination);
+    if (overlap !== null) {
+      throw new OverlapError(
+        `source ${request.sourceLabel} and destination s3://${destination.bucket}/${destination.key} overlap: ${overlap}`,
       );
     }
   }
-
-  async function claimOutputs(candidates: Candidate[]): Promise<void> {
-    const claimants = candidates.filter((c) => c.job && !c.failure && !skipped.has(c));
-    const owners = request.dryRun
-      ? claimants.map(() => null)
-      : await deps.runs.claimOutputs(
-          runId,
-          claimants.map((c) => ({ output: c.job!.output.key, source: `s3://${c.object.bucket}/${c.object.key}` })),
-        );
-    claimants.forEach((c, i) => {
-      const owner = owners[i];
-      if (owner) {
-        c.failure = {
-          code: 'output-collision',
-          reason: `its output s3://${destination.bucket}/${c.job!.output.key} is already the output of ${owner}; not overwritten`,
-        };
-      }
-    });
+  const progress: EnqueueProgress = {
+    listed: 0,
+    queued: 0,
+    skipped: 0,
+    skippedFailed: 0,
+    duplicates: 0,
+    notImages: 0,
+    failed: 0,
+    cancelled: false,
+  };
+  if (request.dryRun) {
+    await listInBatches(request, deps, progress, createDryRunSink(deps, progress));
+    return progress;
   }
 
-  async function recordFailure(c: Candidate): Promise<void> {
-    await deps.runs.addJobs(runId, 1);
-    const source = `s3://${c.object.bucket}/${c.object.key}`;
-    deps.logger.warn({ runId, key: c.object.key, code: c.failure!.code }, c.failure!.reason);
-    await deps.runs.finishJob(runId, `enqueue-${c.hash ?? c.object.key}`, {
-      status: 'failed',
-      failure: { key: source, ...c.failure! },
-    });
-    progress.failed++;
-  }
+  if ((await deps.runs.get(runId)) !== null) throw new RunExistsError(runId);
+  const pair = pairLabel(request.sourceLabel, destination);
+  const taken = await deps.runs.takePair(pair, runId, request.force);
+  if (!taken.taken) throw new RunConflictError(pair, taken.active.runId, taken.active.state);
+  await deps.runs.create({
+    runId,
+    source: request.sourceLabel,
+    destination: `s3://${destination.bucket}/${destination.key}`,
+    params: { ...request.params },
+    origin: request.origin,
+  });
+  deps.onRunCreated?.(runId);
 
+  const heartbeat = setInterval(() => {
+    deps.runs.heartbeat(runId).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not beat the run heartbeat'));
+  }, HEARTBEAT_INTERVAL_MS);
+  heartbeat.unref();
+  try {
+    await listInBatches(request, deps, progress, createRunSink(request, deps, progress));
+  } catch (error) {
+    const reason = `listing stopped after ${progress.listed} objects (${progress.queued} queued): ${(error as Error).message}`;
+    await deps.runs.fail(runId, reason).catch(() => undefined);
+    throw error;
+  } finally {
+    clearInterval(heartbeat);
+  }
+  // Every counted job: queued ones, and those that failed before being queued.
+  const completed = await deps.runs.closeListing(runId, progress.queued + progress.failed);
+  if (completed) await deps.onRunComplete(runId);
+  return progress;
+}
+
+async function listInBatches(request: EnqueueRequest, deps: EnqueueDeps, progress: EnqueueProgress, sink: Sink): Promise<void> {
+  // A destination with no objects has no outputs to skip or owners to respect: no HEADs needed.
+  const destinationEmpty = await isEmpty(deps.store, request.destination);
+  const rules = {
+    runId: request.runId,
+    destination: request.destination,
+    params: request.params,
+    maxInputBytes: request.maxInputBytes,
+    allowedBuckets: request.allowedBuckets ?? null,
+  };
+  let batch: SourceObject[] = [];
+  const processBatch = async (): Promise<void> => {
+    const candidates = batch.map((object) => candidateFor(object, rules));
+    batch = [];
+    const firstSeen = request.mayRepeat ? await sink.seen(candidates.map((c) => c.source)) : candidates.map(() => true);
+    const decisions: (Decision | null)[] = candidates.map((candidate, i) => {
+      if (!firstSeen[i]) return { kind: 'duplicate', candidate };
+      if (candidate.kind === 'not-image') return { kind: 'not-image', candidate };
+      if (candidate.kind === 'failed') return { kind: 'fail', candidate, failure: candidate.failure, memory: candidate.memory };
+      return null;
+    });
+    const collisions = await checkExistingOutputs(candidates, decisions, destinationEmpty, request.force, deps.store);
+    await recallFailures(candidates, decisions, request.retryFailed, deps.failureMemory);
+    applyCollisions(candidates, decisions, collisions);
+    await claimOutputs(candidates, decisions, sink.claim, request.destination);
+    progress.listed += candidates.length;
+    await sink.write(decisions as Decision[]);
+    deps.onProgress?.(progress);
+  };
   for await (const object of request.objects) {
+    if (deps.signal?.aborted) throw new Error('interrupted (SIGINT)');
     batch.push(object);
-    if (batch.length >= BATCH_SIZE) await processBatch();
+    if (batch.length >= BATCH_SIZE) {
+      await processBatch();
+      if (!request.dryRun && (await deps.runs.get(request.runId))?.state === 'cancelled') {
+        progress.cancelled = true;
+        return;
+      }
+    }
   }
   if (batch.length > 0) await processBatch();
-
-  if (!request.dryRun) {
-    // Every counted job: queued ones, and those that failed before being queued.
-    const completed = await deps.runs.closeListing(runId, progress.queued + progress.failed);
-    if (completed) await deps.onRunComplete(runId);
-  }
-  return progress;
 }
 
 async function isEmpty(store: ObjectStore, location: S3Location): Promise<boolean> {

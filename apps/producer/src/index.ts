@@ -2,11 +2,12 @@
 export {
   BATCH_SIZE,
   enqueueRun,
-  HEAD_CONCURRENCY,
+  OverlapError,
   type EnqueueDeps,
   type EnqueueProgress,
   type EnqueueRequest,
 } from './enqueue-run.js';
+export { HEAD_CONCURRENCY } from './enqueue-checks.js';
 export {
   formatBytes,
   formatDuration,
@@ -20,3 +21,5 @@ export {
 export { PRODUCER_NODE_OPTIONS } from './node-options.js';
 export { objectsFromManifest, objectsUnderPrefix, type SourceObject } from './source-objects.js';
 export { createScheduleTickProcessor, type ScheduleTickDeps, type ScheduleTickResult } from './schedule-tick.js';
+export { cancelRun, type CancelResult } from './cancel-run.js';
+export { objectsFromFailures } from './failed-sources.js';

@@ -1,4 +1,4 @@
-import type { JobFailureRecord, RunSnapshot, RunStore } from '@kpress/runs';
+import { FINAL_STATES, type JobFailureRecord, type RunSnapshot, type RunStore } from '@kpress/runs';
 
 /** Images finished per second since the run was created, and the time left at that pace. */
 export function pace(snapshot: RunSnapshot, now: number): { perSecond: number; etaSeconds: number | null } {
@@ -6,8 +6,9 @@ export function pace(snapshot: RunSnapshot, now: number): { perSecond: number; e
   const end = snapshot.finishedAt ?? now;
   const seconds = Math.max(0.001, (end - snapshot.createdAt) / 1000);
   const perSecond = finished / seconds;
-  const remaining = Math.max(0, snapshot.jobs - finished);
-  return { perSecond, etaSeconds: snapshot.complete ? 0 : perSecond > 0 && snapshot.listingDone ? remaining / perSecond : null };
+  const remaining = Math.max(0, snapshot.jobs - finished - snapshot.cancelled);
+  const settled = snapshot.complete || FINAL_STATES.has(snapshot.state);
+  return { perSecond, etaSeconds: settled ? 0 : perSecond > 0 && snapshot.listingDone ? remaining / perSecond : null };
 }
 
 export function formatDuration(seconds: number | null): string {
@@ -48,14 +49,25 @@ export function progressBar(snapshot: RunSnapshot, width = 30): string {
 }
 
 /** The human status report of `kpress status`. */
-export function formatStatus(snapshot: RunSnapshot, failures: readonly JobFailureRecord[], now: number): string {
+export function formatStatus(
+  snapshot: RunSnapshot,
+  failures: readonly JobFailureRecord[],
+  now: number,
+  skippedFailures: readonly JobFailureRecord[] = [],
+): string {
   const { perSecond, etaSeconds } = pace(snapshot, now);
   const ratio = snapshot.bytesOut > 0 ? snapshot.bytesIn / snapshot.bytesOut : null;
+  const extras = [
+    snapshot.skippedFailed > 0 ? `${snapshot.skippedFailed} skipped (failed before)` : '',
+    snapshot.duplicates > 0 ? `${snapshot.duplicates} duplicates counted once` : '',
+    snapshot.cancelled > 0 ? `${snapshot.cancelled} cancelled` : '',
+  ].filter((part) => part !== '');
   const lines = [
-    `run ${snapshot.runId} (${snapshot.complete ? 'complete' : snapshot.listingDone ? 'running' : 'listing'})`,
+    `run ${snapshot.runId}: ${snapshot.state}${snapshot.stateReason ? ` (${snapshot.stateReason})` : ''}`,
     `  from ${snapshot.source} to ${snapshot.destination}`,
     `  params ${JSON.stringify(snapshot.params)}`,
     `  queued ${snapshot.queued}, active ${snapshot.active}, done ${snapshot.done}, skipped ${snapshot.skipped}, failed ${snapshot.failed}` +
+      `${extras.length > 0 ? `, ${extras.join(', ')}` : ''}` +
       ` (of ${snapshot.jobs} jobs; ${snapshot.listed} objects listed, ${snapshot.notImages} not images)`,
     `  throughput ${perSecond.toFixed(2)} images/s, ETA ${formatDuration(etaSeconds)}`,
     `  bytes ${formatBytes(snapshot.bytesIn)} → ${formatBytes(snapshot.bytesOut)}${ratio ? ` (${ratio.toFixed(2)}× smaller)` : ''}` +
@@ -65,6 +77,11 @@ export function formatStatus(snapshot: RunSnapshot, failures: readonly JobFailur
     lines.push(`  failures (${snapshot.failed}):`);
     for (const f of failures.slice(0, 50)) lines.push(`    ${f.key}: [${f.code}] ${f.reason}`);
     if (failures.length > 50) lines.push(`    … ${failures.length - 50} more (kpress status --json lists them all)`);
+  }
+  if (skippedFailures.length > 0) {
+    lines.push(`  skipped, failed before (${snapshot.skippedFailed}; --retry-failed or kpress retry tries them again):`);
+    for (const f of skippedFailures.slice(0, 50)) lines.push(`    ${f.key}: [${f.code}] ${f.reason}`);
+    if (snapshot.skippedFailed > 50) lines.push(`    … (kpress status --json lists them all)`);
   }
   return lines.join('\n');
 }
@@ -98,7 +115,7 @@ export async function watchRun(runs: RunStore, runId: string, options: WatchOpti
         );
       }
       if (options.signal?.aborted) throw new Error('stopped waiting', { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
+      await pause(options.intervalMs, options.signal);
       continue;
     }
     if (unavailableSince !== null) {
@@ -116,8 +133,25 @@ export async function watchRun(runs: RunStore, runId: string, options: WatchOpti
       lastLine = line.replace(/ · [\d.]+ img\/s.*$/, '');
       lastPrinted = now;
     }
-    if (snapshot.complete) return snapshot;
+    if (snapshot.complete || FINAL_STATES.has(snapshot.state)) {
+      if (tty && !snapshot.complete) options.output.write('\n');
+      return snapshot;
+    }
+    await pause(options.intervalMs, options.signal);
     if (options.signal?.aborted) throw new Error('stopped waiting');
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
   }
+}
+
+/** Waits `ms`, or less when the signal aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

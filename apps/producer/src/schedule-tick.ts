@@ -1,11 +1,11 @@
 import { newRunId, parseS3Url, parseScheduleTick } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
-import type { RunStore } from '@kpress/runs';
+import { createFailureMemory, RunConflictError, type RunStore } from '@kpress/runs';
 import type { Job, Queue } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { enqueueRun } from './enqueue-run.js';
+import { enqueueRun, OverlapError } from './enqueue-run.js';
 import { objectsUnderPrefix } from './source-objects.js';
 
 export interface ScheduleTickDeps {
@@ -50,20 +50,43 @@ export function createScheduleTickProcessor(deps: ScheduleTickDeps): (job: Job) 
     try {
       const source = parseS3Url(tick.from, 'from');
       const runId = `${tick.name}-${newRunId()}`;
-      const progress = await enqueueRun(
+      const enqueue = enqueueRun(
         {
           runId,
           objects: objectsUnderPrefix(deps.store, source),
           sourceLabel: tick.from,
+          sourcePrefix: source,
+          mayRepeat: false,
           destination: parseS3Url(tick.to, 'to'),
           params: tick.params,
           force: false,
+          retryFailed: false,
           dryRun: false,
           origin: `schedule:${tick.name}`,
           maxInputBytes: deps.maxInputBytes,
         },
-        { store: deps.store, runs: deps.runs, queue: deps.imageQueue, logger: log, onRunComplete: deps.onRunComplete },
+        {
+          store: deps.store,
+          runs: deps.runs,
+          failureMemory: createFailureMemory(deps.redis, deps.prefix),
+          queue: deps.imageQueue,
+          logger: log,
+          onRunComplete: deps.onRunComplete,
+        },
       );
+      let progress;
+      try {
+        progress = await enqueue;
+      } catch (error) {
+        // Another run of the pair is still going (a slow run, or a manual enqueue): not an error of the tick.
+        if (error instanceof RunConflictError) {
+          log.warn({ activeRunId: error.activeRunId }, error.message);
+          return { overlapped: true };
+        }
+        // The source and destination overlap: every tick would fail the same way.
+        if (error instanceof OverlapError) throw new UnrecoverableError(error.message);
+        throw error;
+      }
       log.info({ runId, queued: progress.queued, skipped: progress.skipped }, 'scheduled run started');
       return { runId, queued: progress.queued, skipped: progress.skipped };
     } finally {

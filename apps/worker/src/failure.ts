@@ -16,6 +16,7 @@ export function classifyFailure(error: unknown): FailureVerdict {
     return { permanent: true, code: 'missing-object', reason: 'the object does not exist' };
   if (error instanceof ObjectTooLargeError) return { permanent: true, code: 'too-large', reason: error.message };
   if (error instanceof AccessDeniedError) return { permanent: true, code: 'access-denied', reason: error.message };
+  if (error instanceof JobRefusedError) return { permanent: true, code: error.code, reason: error.message };
   if (error instanceof InvalidJobError) return { permanent: true, code: 'invalid-job', reason: error.message };
   if (error instanceof TransientStorageError) return { permanent: false, code: 'storage-unavailable', reason: error.message };
   const message = error instanceof Error ? error.message : String(error);
@@ -25,4 +26,15 @@ export function classifyFailure(error: unknown): FailureVerdict {
 /** Job data that does not match the contract: never executed, never retried. */
 export class InvalidJobError extends Error {
   override readonly name = 'InvalidJobError';
+}
+
+/** A job the worker will not run as asked (it would overwrite a source, or another source's output). */
+export class JobRefusedError extends Error {
+  override readonly name = 'JobRefusedError';
+  constructor(
+    readonly code: 'unsafe-output' | 'output-collision',
+    message: string,
+  ) {
+    super(message);
+  }
 }

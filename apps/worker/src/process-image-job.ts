@@ -1,18 +1,30 @@
 import { hostname } from 'node:os';
 import { buildMetadata } from '@kpress/compress';
-import { type ImageJob, JOB_HASH_METADATA, jobHash, metadataKeyFor, parseImageJob } from '@kpress/job-contract';
+import {
+  decodeOwner,
+  encodeOwner,
+  type ImageJob,
+  isRememberedFailure,
+  JOB_HASH_METADATA,
+  jobHash,
+  metadataKeyFor,
+  OWNER_METADATA,
+  parseImageJob,
+} from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
-import type { RunStore } from '@kpress/runs';
+import type { FailureMemory, RunStore } from '@kpress/runs';
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { CpuPool } from './cpu-pool.js';
-import { classifyFailure, InvalidJobError } from './failure.js';
+import { classifyFailure, InvalidJobError, JobRefusedError } from './failure.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface ProcessorDeps {
   readonly store: ObjectStore;
   readonly runs: RunStore;
+  /** Where permanent failures are remembered, so incremental runs skip them. */
+  readonly failureMemory: FailureMemory;
   readonly pool: CpuPool;
   readonly logger: Logger;
   readonly metrics: WorkerMetrics;
@@ -30,6 +42,8 @@ export interface ImageJobResult {
   readonly bytesIn: number;
   readonly bytesOut: number;
   readonly psnr: number | null;
+  /** True when the job's run was cancelled before it ran (nothing was written). */
+  readonly cancelled?: boolean;
 }
 
 /**
@@ -53,8 +67,16 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     const log = deps.logger.child({ runId: data.runId, jobId, key: data.source.key });
     const refused = [data.source.bucket, data.output.bucket].find((b) => deps.allowedBuckets && !deps.allowedBuckets.has(b));
     if (refused !== undefined) return refuseBucket(data, jobId, source, refused, log);
+    if (await deps.runs.isCancelled(data.runId)) {
+      // Cancelled after it was queued: it never runs, and is counted as cancelled.
+      const finish = await deps.runs.finishJob(data.runId, jobId, { status: 'cancelled' });
+      if (finish.completedRun) await deps.onRunComplete(data.runId);
+      log.info('run cancelled: job not run');
+      return { output: '', bytesIn: 0, bytesOut: 0, psnr: null, cancelled: true };
+    }
     await deps.runs.startJob(data.runId, jobId);
     try {
+      checkOutputIsNotSource(data);
       return await run(data, jobId, log);
     } catch (error) {
       const verdict = classifyFailure(error);
@@ -67,6 +89,16 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
           status: 'failed',
           failure: { key: source, code: verdict.code, reason },
         });
+        if (verdict.permanent && isRememberedFailure(verdict.code)) {
+          await deps.failureMemory.remember(`${source}\0s3://${data.output.bucket}/${data.output.key}`, {
+            hash: jobHash(data),
+            source,
+            code: verdict.code,
+            reason,
+            runId: data.runId,
+            at: Date.now(),
+          });
+        }
         if (finish.completedRun) await deps.onRunComplete(data.runId);
         if (verdict.permanent) throw new UnrecoverableError(`${source}: ${reason}`);
       } else {
@@ -92,8 +124,29 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     throw new UnrecoverableError(`bucket-not-allowed: ${source}: ${reason}`);
   }
 
+  /** Whoever queued the job, its output never replaces its own source. */
+  function checkOutputIsNotSource(data: ImageJob): void {
+    if (data.output.bucket === data.source.bucket && data.output.key === data.source.key) {
+      throw new JobRefusedError('unsafe-output', 'its output key is the source key itself: the source would be overwritten');
+    }
+  }
+
+  /** The first source to write an output owns it: another source never overwrites it. */
+  async function checkOwner(data: ImageJob, source: string): Promise<void> {
+    const head = await deps.store.head(data.output.bucket, metadataKeyFor(data.output.key));
+    const owner = head === null ? null : decodeOwner(head.metadata);
+    if (owner !== null && owner !== source) {
+      throw new JobRefusedError(
+        'output-collision',
+        `its output s3://${data.output.bucket}/${data.output.key} belongs to ${owner}; not overwritten`,
+      );
+    }
+  }
+
   async function run(data: ImageJob, jobId: string, log: Logger): Promise<ImageJobResult> {
     const started = performance.now();
+    const source = `s3://${data.source.bucket}/${data.source.key}`;
+    await checkOwner(data, source);
     const { body, etag } = await deps.store.get(data.source.bucket, data.source.key, { maxBytes: deps.maxInputBytes });
     const download = elapsed(started);
     const compressed = await deps.pool.compress(body, data.params, deps.maxPixels);
@@ -103,7 +156,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     const contentType = compressed.output.format === 'webp' ? 'image/webp' : 'image/png';
     await deps.store.put(data.output.bucket, data.output.key, Buffer.from(compressed.output.bytes), {
       contentType,
-      metadata: { [JOB_HASH_METADATA]: hash },
+      metadata: { [JOB_HASH_METADATA]: hash, [OWNER_METADATA]: encodeOwner(source) },
     });
     const metadata = buildMetadata(compressed, {
       runId: data.runId,
@@ -124,7 +177,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
       Buffer.from(JSON.stringify({ ...metadata, timingsMs }, null, 2)),
       {
         contentType: 'application/json',
-        metadata: { [JOB_HASH_METADATA]: hash },
+        metadata: { [JOB_HASH_METADATA]: hash, [OWNER_METADATA]: encodeOwner(source) },
       },
     );
     const megapixels = (compressed.source.width * compressed.source.height) / 1e6;

@@ -7,8 +7,18 @@ export {
   type JobFailureRecord,
   type JobOutcome,
   type JobResultRecord,
+  type OutputClaim,
   type RunDefinition,
   type RunSnapshot,
   type RunStore,
 } from './run-store.js';
 export { runKeys, SHARDS, shardOf } from './run-keys.js';
+export {
+  createFailureMemory,
+  FAILURE_MEMORY_TTL_SECONDS,
+  type FailureLookup,
+  type FailureMemory,
+  type RememberedFailure,
+} from './failure-memory.js';
+export { RunConflictError, RunExistsError } from './run-errors.js';
+export { FINAL_STATES, HEARTBEAT_INTERVAL_MS, LISTING_STALE_MS, type RunState, runStateOf } from './run-state.js';

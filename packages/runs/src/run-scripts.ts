@@ -6,9 +6,9 @@
 
 /** Shared tail: is the run complete now, and are we the first to see it? */
 const COMPLETION_CHECK = `
-local state = redis.call('HMGET', KEYS[1], 'jobs', 'done', 'failed', 'listingDone', 'finalized')
+local state = redis.call('HMGET', KEYS[1], 'jobs', 'done', 'failed', 'listingDone', 'finalized', 'cancelledJobs')
 local jobs = tonumber(state[1] or '0') or 0
-local finished = (tonumber(state[2] or '0') or 0) + (tonumber(state[3] or '0') or 0)
+local finished = (tonumber(state[2] or '0') or 0) + (tonumber(state[3] or '0') or 0) + (tonumber(state[6] or '0') or 0)
 if state[4] == '1' and finished >= jobs and state[5] ~= '1' then
   redis.call('HSET', KEYS[1], 'finalized', '1', 'finishedAt', ARGV[#ARGV])
   return 1
@@ -18,7 +18,7 @@ return 0
 
 /**
  * KEYS: run hash, finished shard, active set, failures list, results shard.
- * ARGV: jobId, status (done|failed), bytesIn, bytesOut, psnr or '', result JSON, failure JSON,
+ * ARGV: jobId, status (done|failed|cancelledJobs), bytesIn, bytesOut, psnr or '', result JSON, failure JSON,
  *       max failures kept, TTL (s) of the per-job keys, now (ms).
  * Returns {counted (0|1), completed (0|1)}: completed is 1 for the call that completed the run,
  * and again for a retried job while the completed run's report is not marked written.
@@ -41,7 +41,7 @@ if ARGV[2] == 'done' then
     redis.call('HINCRBY', KEYS[1], 'psnrCount', 1)
   end
   redis.call('RPUSH', KEYS[5], ARGV[6])
-else
+elseif ARGV[2] == 'failed' then
   if redis.call('LLEN', KEYS[4]) < tonumber(ARGV[8]) then redis.call('RPUSH', KEYS[4], ARGV[7]) end
 end
 redis.call('EXPIRE', KEYS[2], ARGV[9])
@@ -60,4 +60,40 @@ return {1, complete()}
 export const CLOSE_LISTING = `
 redis.call('HSET', KEYS[1], 'listingDone', '1', 'jobs', ARGV[1])
 ${COMPLETION_CHECK}
+`;
+
+/**
+ * KEYS: run hash. ARGV: reason, now (ms). Cancels a run that has not settled: returns 1 when
+ * this call cancelled it, 0 when it was done, failed or cancelled already.
+ */
+export const CANCEL_RUN = `
+local state = redis.call('HMGET', KEYS[1], 'finalized', 'state', 'cancelled', 'runId')
+if not state[4] then return -1 end
+if state[1] == '1' or state[2] == 'failed' or state[3] == '1' then return 0 end
+redis.call('HSET', KEYS[1], 'cancelled', '1', 'stateReason', ARGV[1], 'cancelledAt', ARGV[2])
+return 1
+`;
+
+/**
+ * KEYS: run hash. ARGV: reason. Marks a run that has not completed as failed (its listing could
+ * not finish). Returns 1 when marked, 0 when the run had completed or settled already.
+ */
+export const FAIL_RUN = `
+local state = redis.call('HMGET', KEYS[1], 'finalized', 'state', 'cancelled', 'runId')
+if not state[4] then return -1 end
+if state[1] == '1' or state[2] == 'failed' or state[3] == '1' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'failed', 'stateReason', ARGV[1])
+return 1
+`;
+
+/**
+ * KEYS: the source → destination pair's key. ARGV: new run id, the run id the caller found
+ * there ('' for none), TTL (s). Takes the pair for the new run only if it still holds what the
+ * caller checked, so two producers racing for one pair cannot both win. Returns 1 or 0.
+ */
+export const TAKE_PAIR = `
+local current = redis.call('GET', KEYS[1])
+if (current or '') ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+return 1
 `;

@@ -1,10 +1,15 @@
 import type { Redis } from 'ioredis';
 import { luaScript } from './lua-script.js';
-import { runIndexKey, runKeys, shardOf, SHARDS } from './run-keys.js';
-import { CLOSE_LISTING, FINISH_JOB } from './run-scripts.js';
+import { RunExistsError } from './run-errors.js';
+import { pairKey, runIndexKey, runKeys, shardOf, SHARDS } from './run-keys.js';
+import { CANCEL_RUN, CLOSE_LISTING, FAIL_RUN, FINISH_JOB, TAKE_PAIR } from './run-scripts.js';
+import { LISTING_STALE_MS, type RunState, runStateOf } from './run-state.js';
 
 const closeListingScript = luaScript(CLOSE_LISTING);
 const finishJobScript = luaScript(FINISH_JOB);
+const cancelRunScript = luaScript(CANCEL_RUN);
+const failRunScript = luaScript(FAIL_RUN);
+const takePairScript = luaScript(TAKE_PAIR);
 
 /** What a run was asked to do; stored when it is created. */
 export interface RunDefinition {
@@ -12,12 +17,15 @@ export interface RunDefinition {
   readonly source: string;
   readonly destination: string;
   readonly params: Readonly<Record<string, unknown>>;
-  /** Why the run exists: "enqueue", or "schedule:NAME". */
+  /** Why the run exists: "enqueue", "retry:RUN_ID" or "schedule:NAME". */
   readonly origin: string;
 }
 
 /** Counts and totals of a run, as `status` shows them. */
 export interface RunSnapshot extends RunDefinition {
+  /** The run's one state (see RunState); `stateReason` says why for failed and cancelled runs. */
+  readonly state: RunState;
+  readonly stateReason: string | null;
   readonly createdAt: number;
   readonly finishedAt: number | null;
   readonly listingDone: boolean;
@@ -26,9 +34,15 @@ export interface RunSnapshot extends RunDefinition {
   readonly listed: number;
   readonly jobs: number;
   readonly skipped: number;
+  /** Skipped because they failed permanently before with the same version and parameters. */
+  readonly skippedFailed: number;
+  /** Manifest lines naming an object already named: counted once. */
+  readonly duplicates: number;
   readonly notImages: number;
   readonly done: number;
   readonly failed: number;
+  /** Jobs that never ran because the run was cancelled. */
+  readonly cancelled: number;
   readonly active: number;
   readonly queued: number;
   readonly bytesIn: number;
@@ -54,7 +68,12 @@ export interface JobFailureRecord {
 
 export type JobOutcome =
   | { readonly status: 'done'; readonly result: JobResultRecord }
-  | { readonly status: 'failed'; readonly failure: JobFailureRecord };
+  | { readonly status: 'failed'; readonly failure: JobFailureRecord }
+  | { readonly status: 'cancelled' };
+
+/** What a claim on an output key found: the claim holds, the same source twice, or another owner. */
+export type OutputClaim =
+  { readonly kind: 'claimed' } | { readonly kind: 'duplicate' } | { readonly kind: 'collision'; readonly owner: string };
 
 export interface FinishResult {
   /** False when this job's outcome had already been counted (a retry after a crash). */
@@ -72,19 +91,44 @@ export const MAX_FAILURES_KEPT = 10_000;
 export const RUN_TTL_SECONDS = 30 * 24 * 3600;
 
 export interface RunStore {
+  /** Records a new run (state `listing`); a run id in use is refused with RunExistsError. */
   create(definition: RunDefinition): Promise<void>;
-  /** Adds to the listing counters (objects seen, images, non-images) and skipped objects. */
-  addListing(runId: string, counts: { listed?: number; notImages?: number; skipped?: number }): Promise<void>;
+  /** The listing producer is alive (see LISTING_STALE_MS). */
+  heartbeat(runId: string): Promise<void>;
+  /** Adds to the listing counters (objects seen, non-images, skipped, duplicates). */
+  addListing(
+    runId: string,
+    counts: { listed?: number; notImages?: number; skipped?: number; skippedFailed?: number; duplicates?: number },
+  ): Promise<void>;
+  /** True while the run's producer is listing and beating its heartbeat. */
+  listingAlive(runId: string): Promise<boolean>;
+  /** True when the run was cancelled (its queued jobs must not run). */
+  isCancelled(runId: string): Promise<boolean>;
+  /** For each source, true the first time this run sees it (a manifest may name one twice). */
+  markSeen(runId: string, sources: readonly string[]): Promise<boolean[]>;
+  /** Lists sources skipped because they failed before (kept up to MAX_FAILURES_KEPT). */
+  addSkippedFailures(runId: string, records: readonly JobFailureRecord[]): Promise<void>;
+  skippedFailures(runId: string, limit?: number): Promise<JobFailureRecord[]>;
+  /** Ends a run that could not list its source: state `failed` with the reason. False if it had settled. */
+  fail(runId: string, reason: string): Promise<boolean>;
+  /** Cancels an unsettled run: true if this call cancelled it; null when there is no such run. */
+  cancel(runId: string, reason: string): Promise<boolean | null>;
+  /**
+   * Takes the source → destination pair for `runId` unless another run of the pair is still
+   * listing or running (then returns that run). `force` takes it anyway.
+   */
+  takePair(pair: string, runId: string, force: boolean): Promise<{ taken: true } | { taken: false; active: RunSnapshot }>;
   addJobs(runId: string, jobs: number): Promise<void>;
   /** Marks the listing complete with the final job count; true if that completed the run. */
   closeListing(runId: string, jobs: number): Promise<boolean>;
   startJob(runId: string, jobId: string): Promise<void>;
   finishJob(runId: string, jobId: string, outcome: JobOutcome): Promise<FinishResult>;
   /**
-   * Claims output keys for sources within a run. Returns, for each entry, null when the claim
-   * holds, or the other source that already claimed the key (a collision).
+   * Claims output keys for sources within a run. Returns, for each entry, whether the claim
+   * holds, the same source claimed it already (a duplicate manifest line), or another source
+   * did (a collision, naming it).
    */
-  claimOutputs(runId: string, entries: readonly { output: string; source: string }[]): Promise<(string | null)[]>;
+  claimOutputs(runId: string, entries: readonly { output: string; source: string }[]): Promise<OutputClaim[]>;
   /** Records that the run's report is written, so retried jobs stop offering to finalize it. */
   markReported(runId: string): Promise<void>;
   get(runId: string): Promise<RunSnapshot | null>;
@@ -102,10 +146,12 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
     async create(definition) {
       const keys = runKeys(prefix, definition.runId);
       const now = Date.now();
+      // runId is the field every run has: setting it first makes the id's reuse an error.
+      if ((await redis.hsetnx(keys.hash, 'runId', definition.runId)) === 0) throw new RunExistsError(definition.runId);
       await redis
         .multi()
         .hset(keys.hash, {
-          runId: definition.runId,
+          heartbeatAt: String(now),
           source: definition.source,
           destination: definition.destination,
           params: JSON.stringify(definition.params),
@@ -115,13 +161,82 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
         .hsetnx(keys.hash, 'jobs', '0')
         .expire(keys.hash, RUN_TTL_SECONDS)
         .zadd(runIndexKey(prefix), now, definition.runId)
+        // The index lists runs that still exist: entries older than a run's TTL go with them.
+        .zremrangebyscore(runIndexKey(prefix), '-inf', now - RUN_TTL_SECONDS * 1000)
+        .expire(runIndexKey(prefix), RUN_TTL_SECONDS)
         .exec();
+    },
+
+    async heartbeat(runId) {
+      await redis.hset(runKeys(prefix, runId).hash, 'heartbeatAt', String(Date.now()));
+    },
+
+    async listingAlive(runId) {
+      const [listingDone, heartbeatAt] = await redis.hmget(runKeys(prefix, runId).hash, 'listingDone', 'heartbeatAt');
+      return listingDone !== '1' && Date.now() - Number(heartbeatAt ?? 0) <= LISTING_STALE_MS;
+    },
+
+    async isCancelled(runId) {
+      return (await redis.hget(runKeys(prefix, runId).hash, 'cancelled')) === '1';
+    },
+
+    async markSeen(runId, sources) {
+      if (sources.length === 0) return [];
+      const keys = runKeys(prefix, runId);
+      const multi = redis.multi();
+      for (const source of sources) multi.sadd(keys.seen(shardOf(source)), source);
+      for (let shard = 0; shard < SHARDS; shard++) multi.expire(keys.seen(shard), RUN_TTL_SECONDS);
+      const replies = (await multi.exec()) ?? [];
+      return sources.map((_, i) => replies[i]?.[1] === 1);
+    },
+
+    async addSkippedFailures(runId, records) {
+      if (records.length === 0) return;
+      const key = runKeys(prefix, runId).skippedFailed;
+      const kept = await redis.llen(key);
+      const room = Math.max(0, MAX_FAILURES_KEPT - kept);
+      if (room === 0) return;
+      await redis
+        .multi()
+        .rpush(key, ...records.slice(0, room).map((r) => JSON.stringify(r)))
+        .expire(key, RUN_TTL_SECONDS)
+        .exec();
+    },
+
+    async skippedFailures(runId, limit = MAX_FAILURES_KEPT) {
+      const raw = await redis.lrange(runKeys(prefix, runId).skippedFailed, 0, limit - 1);
+      return raw.map((entry) => JSON.parse(entry) as JobFailureRecord);
+    },
+
+    async fail(runId, reason) {
+      const reply = await failRunScript.run(redis, [runKeys(prefix, runId).hash], [reason]);
+      return reply === 1;
+    },
+
+    async cancel(runId, reason) {
+      const reply = await cancelRunScript.run(redis, [runKeys(prefix, runId).hash], [reason, String(Date.now())]);
+      return reply === -1 ? null : reply === 1;
+    },
+
+    async takePair(pair, runId, force) {
+      const key = pairKey(prefix, pair);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const current = await redis.get(key);
+        if (current !== null && current !== runId && !force) {
+          const active = await this.get(current);
+          if (active !== null && (active.state === 'listing' || active.state === 'running')) return { taken: false, active };
+        }
+        const taken = await takePairScript.run(redis, [key], [runId, current ?? '', String(RUN_TTL_SECONDS)]);
+        if (taken === 1) return { taken: true };
+      }
+      throw new Error(`could not take ${pair} for run ${runId}: other producers keep taking it`);
     },
 
     async addListing(runId, counts) {
       const keys = runKeys(prefix, runId);
       const multi = redis.multi();
       for (const [field, value] of Object.entries(counts)) if (value) multi.hincrby(keys.hash, field, value);
+      multi.hset(keys.hash, 'heartbeatAt', String(Date.now()));
       await multi.exec();
     },
 
@@ -145,12 +260,13 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
       const shard = shardOf(jobId);
       const done = outcome.status === 'done' ? outcome.result : null;
       const failure = outcome.status === 'failed' ? outcome.failure : null;
+      const counter = outcome.status === 'cancelled' ? 'cancelledJobs' : outcome.status;
       const reply = (await finishJobScript.run(
         redis,
         [keys.hash, keys.finished(shard), keys.active, keys.failures, keys.results(shard)],
         [
           jobId,
-          outcome.status,
+          counter,
           String(done?.bytesIn ?? 0),
           String(done?.bytesOut ?? 0),
           done?.psnr === null || done === null ? '' : String(done.psnr),
@@ -174,10 +290,11 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
       for (const { output } of entries) lookup.hget(keys.outputs(shardOf(output)), output);
       for (let shard = 0; shard < SHARDS; shard++) lookup.expire(keys.outputs(shard), RUN_TTL_SECONDS);
       const owners = (await lookup.exec()) ?? [];
-      return entries.map(({ source }, i) => {
-        if (claimed[i]?.[1] === 1) return null;
+      return entries.map(({ source }, i): OutputClaim => {
+        if (claimed[i]?.[1] === 1) return { kind: 'claimed' };
         const owner = owners[i]?.[1];
-        return typeof owner === 'string' && owner !== source ? owner : null;
+        if (typeof owner !== 'string') return { kind: 'claimed' };
+        return owner === source ? { kind: 'duplicate' } : { kind: 'collision', owner };
       });
     },
 
@@ -195,8 +312,12 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
       const failed = number('failed');
       const psnrCount = number('psnrCount');
       const listingDone = hash.listingDone === '1';
+      const cancelled = number('cancelledJobs');
+      const { state, reason } = runStateOf(hash, Date.now());
       return {
         runId: hash.runId,
+        state,
+        stateReason: reason,
         source: hash.source ?? '',
         destination: hash.destination ?? '',
         params: JSON.parse(hash.params ?? '{}') as Record<string, unknown>,
@@ -208,11 +329,14 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
         listed: number('listed'),
         jobs,
         skipped: number('skipped'),
+        skippedFailed: number('skippedFailed'),
+        duplicates: number('duplicates'),
         notImages: number('notImages'),
         done,
         failed,
-        active: Math.min(active, Math.max(0, jobs - done - failed)),
-        queued: Math.max(0, jobs - done - failed - active),
+        cancelled,
+        active: Math.min(active, Math.max(0, jobs - done - failed - cancelled)),
+        queued: state === 'cancelled' ? 0 : Math.max(0, jobs - done - failed - cancelled - active),
         bytesIn: number('bytesIn'),
         bytesOut: number('bytesOut'),
         meanPsnr: psnrCount > 0 ? number('psnrSum') / psnrCount : null,

@@ -8,7 +8,7 @@ import { IMAGE_QUEUE, newRunId, reportKeys } from '@kpress/job-contract';
 import { findOrStartRedis, kpressEnvironment, startEmbeddedS3 } from '@kpress/local-services';
 import { createS3ObjectStore } from '@kpress/object-store';
 import { enqueueRun, formatBytes, formatStatus, objectsUnderPrefix, watchRun } from '@kpress/producer';
-import { createRunStore } from '@kpress/runs';
+import { createFailureMemory, createRunStore } from '@kpress/runs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { resolveParams } from '@kpress/compress';
@@ -108,9 +108,12 @@ export async function runDemo(argv: string[], context: CommandContext): Promise<
         runId,
         objects: objectsUnderPrefix(store, { bucket: inBucket, key: 'archive/' }),
         sourceLabel: `s3://${inBucket}/archive/`,
+        sourcePrefix: { bucket: inBucket, key: 'archive/' },
+        mayRepeat: false,
         destination,
         params,
         force: false,
+        retryFailed: false,
         dryRun: false,
         origin: 'demo',
         maxInputBytes: context.config.maxInputBytes,
@@ -118,6 +121,7 @@ export async function runDemo(argv: string[], context: CommandContext): Promise<
       {
         store,
         runs,
+        failureMemory: createFailureMemory(redis, prefix),
         queue,
         logger: context.logger,
         onRunComplete: (id) => completeRun({ runs, store, logger: context.logger }, id),

@@ -1,28 +1,34 @@
 import { parseArgs } from 'node:util';
-import { checkRunId, formatS3Url, IMAGE_QUEUE, newRunId, parseS3Url } from '@kpress/job-contract';
-import { enqueueRun, formatStatus, objectsFromManifest, objectsUnderPrefix, watchRun } from '@kpress/producer';
-import { createRunStore } from '@kpress/runs';
-import { Queue } from 'bullmq';
-import { connectRedis, createObjectStore } from '../clients.js';
+import { checkRunId, formatS3Url, newRunId, overlapReason, parseS3Url } from '@kpress/job-contract';
+import { objectsFromManifest, objectsUnderPrefix } from '@kpress/producer';
+import { runEnqueueFlow } from '../enqueue-flow.js';
 import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
-import { completeRun } from '../run-completion.js';
+import { openRunSession } from '../run-session.js';
 import { asUsageError, UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
 export const ENQUEUE_HELP = `Usage: kpress enqueue (s3://BUCKET/PREFIX | --manifest FILE) --to s3://BUCKET/PREFIX [params]
-                      [--run-id ID] [--wait] [--dry-run] [--force]
+                      [--run-id ID] [--wait] [--dry-run] [--force] [--retry-failed]
 
 Lists the source prefix page by page (or reads a manifest: one s3:// URL per line) and queues one
-job per image object. Prints the run id. Objects whose output already exists for the same
-version (ETag) and parameters are skipped unless --force.
+job per image object. Prints the run id first (stdout), then where the report will be and how to
+follow or cancel the run (stderr). Incremental: objects whose output exists for the same version
+(ETag) and parameters are skipped, and so are objects that failed permanently before with the
+same version and parameters (listed as "skipped (failed before)"), so a nightly run exits 0 unless
+something new failed. The source and destination may not overlap (same bucket, one inside the
+other), and an output written by one source is never overwritten by another (output-collision).
 
 Options:
-  --to s3://BUCKET/PREFIX   destination prefix (required)
-  --manifest FILE           read source objects from FILE instead of listing a prefix
-  --run-id ID               name the run (default: time-stamped id)
-  --wait                    show progress until the run ends; exit 1 if any image failed
-  --dry-run                 list what would be queued and skipped; queue nothing
-  --force                   re-do objects already done with these parameters
+  --to s3://BUCKET/PREFIX   destination prefix (required; its bucket must exist)
+  --manifest FILE           read source objects from FILE instead of listing a prefix; an object
+                            named twice is queued once
+  --run-id ID               name the run (default: time-stamped id); an id in use is refused
+  --wait                    follow the run to its end; exit 1 if any image failed or the run
+                            failed or was cancelled. Ctrl-C stops waiting, not the run
+  --dry-run                 print what would be queued, skipped and refused (collisions too)
+  --force                   re-do objects already done with these parameters, and queue even
+                            while another run of this source → destination is listing or running
+  --retry-failed            queue objects that failed before with the same version and parameters
 ${PARAM_HELP}`;
 
 export async function runEnqueue(argv: string[], context: CommandContext): Promise<number> {
@@ -38,6 +44,7 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
       wait: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       force: { type: 'boolean' },
+      'retry-failed': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -53,71 +60,41 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
   const source = positionals[0] !== undefined ? asUsageError(() => parseS3Url(positionals[0]!, 'the source')) : null;
   const params = paramsFromFlags(values);
   const runId = values['run-id'] ? asUsageError(() => checkRunId(values['run-id']!)) : newRunId();
-  const { config, logger } = context;
+  const { config } = context;
   for (const location of source ? [source, destination] : [destination]) {
     if (config.allowedBuckets && !config.allowedBuckets.has(location.bucket))
       throw new UsageError(`bucket ${location.bucket} is not in KPRESS_ALLOWED_BUCKETS`);
   }
+  if (source) {
+    const overlap = overlapReason(source, destination);
+    if (overlap !== null) {
+      throw new UsageError(`refusing ${formatS3Url(source)} → ${formatS3Url(destination)}: ${overlap}`);
+    }
+  }
 
-  const store = createObjectStore(config);
-  const redis = await connectRedis(config, 'client', logger);
-  const queue = new Queue(IMAGE_QUEUE, { connection: redis, prefix: config.prefix });
-  const runs = createRunStore(redis, config.prefix);
+  const session = await openRunSession(context);
   try {
-    const objects = source ? objectsUnderPrefix(store, source) : objectsFromManifest(store, values.manifest!);
-    const dryRun = values['dry-run'] === true;
-    const progress = await enqueueRun(
+    return await runEnqueueFlow(
+      session,
       {
         runId,
-        objects,
+        objects: source ? objectsUnderPrefix(session.store, source) : objectsFromManifest(session.store, values.manifest!),
         sourceLabel: source ? formatS3Url(source) : `manifest ${values.manifest}`,
+        sourcePrefix: source,
+        mayRepeat: source === null,
         destination,
         params,
         force: values.force === true,
-        dryRun,
+        retryFailed: values['retry-failed'] === true,
+        dryRun: values['dry-run'] === true,
         origin: 'enqueue',
         maxInputBytes: config.maxInputBytes,
         allowedBuckets: config.allowedBuckets,
       },
-      {
-        store,
-        runs,
-        queue,
-        logger: logger.child({ runId }),
-        onProgress: (p) => {
-          const line = `listing: ${p.listed} objects seen, ${p.queued} queued, ${p.skipped} skipped, ${p.notImages} not images, ${p.failed} failed`;
-          // Redrawn in place on a terminal; a line per batch (500 objects) otherwise.
-          context.stderr.write(isTerminal(context.stderr) ? `\r\x1b[2K${line}` : `${line}\n`);
-        },
-        onDryRunEntry: (entry) =>
-          context.stdout.write(
-            `${entry.action.padEnd(5)} ${entry.source}${entry.output ? ` → ${entry.output}` : ''}${entry.reason ? ` (${entry.reason})` : ''}\n`,
-          ),
-        onRunComplete: (id) => completeRun({ runs, store, logger }, id),
-      },
+      { wait: values.wait === true },
+      context,
     );
-    if (isTerminal(context.stderr)) context.stderr.write('\n');
-    const summary = `listed ${progress.listed}, queued ${progress.queued}, skipped ${progress.skipped}, not images ${progress.notImages}, failed ${progress.failed}`;
-    if (dryRun) {
-      context.stdout.write(`dry run: ${summary}\n`);
-      return 0;
-    }
-    context.stdout.write(`${runId}\n`);
-    context.stderr.write(`run ${runId}: ${summary}\n`);
-    if (!values.wait) return 0;
-    const final = await watchRun(runs, runId, {
-      intervalMs: 500,
-      output: context.stderr,
-    });
-    context.stderr.write(`${formatStatus(final, await runs.failures(runId, 50), Date.now())}\n`);
-    return final.failed > 0 ? 1 : 0;
   } finally {
-    await queue.close();
-    redis.disconnect();
-    store.destroy();
+    await session.close();
   }
-}
-
-function isTerminal(stream: NodeJS.WritableStream): boolean {
-  return (stream as { isTTY?: boolean }).isTTY === true;
 }

@@ -1,18 +1,19 @@
 import { parseArgs } from 'node:util';
-import { formatStatus, pace, watchRun } from '@kpress/producer';
-import { createRunStore } from '@kpress/runs';
-import { connectRedis } from '../clients.js';
+import { formatStatus, pace } from '@kpress/producer';
+import { exitCodeOf, waitForRun } from '../enqueue-flow.js';
+import { openRunSession } from '../run-session.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
-export const STATUS_HELP = `Usage: kpress status RUN_ID [--wait] [--json]
+export const STATUS_HELP = `Usage: kpress status [RUN_ID] [--wait] [--json]
 
-Counts of a run (queued, active, done, skipped, failed), throughput, ETA and every failure with
-its reason. Exit 1 when the run has failures.
+The run's state (listing, running, done, failed, cancelled), counts (queued, active, done,
+skipped, failed), throughput, ETA and every failure with its reason. Without RUN_ID: the latest
+run. Exit 1 when the run has failures, failed or was cancelled.
 
 Options:
-  --wait    follow the run until it ends (a progress bar on a terminal)
-  --json    print the counts and failures as JSON`;
+  --wait    follow the run until it settles (a progress bar on a terminal); Ctrl-C stops waiting
+  --json    print the run (with "state"), its failures and skipped-failed sources as JSON`;
 
 export async function runStatus(argv: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -25,28 +26,32 @@ export async function runStatus(argv: string[], context: CommandContext): Promis
     context.stdout.write(`${STATUS_HELP}\n`);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError('status takes exactly one RUN_ID');
-  const runId = positionals[0]!;
-  const redis = await connectRedis(context.config, 'client', context.logger);
+  if (positionals.length > 1) throw new UsageError('status takes at most one RUN_ID');
+  const session = await openRunSession(context);
+  const interrupt = new AbortController();
+  const onSigint = (): void => interrupt.abort();
+  process.on('SIGINT', onSigint);
   try {
-    const runs = createRunStore(redis, context.config.prefix);
-    let snapshot = await runs.get(runId);
-    if (!snapshot) throw new UsageError(`no run ${runId} in Redis (KPRESS_PREFIX=${context.config.prefix})`);
+    const runId = positionals[0] ?? (await session.runs.recent(1))[0];
+    if (runId === undefined) throw new UsageError(`no runs under KPRESS_PREFIX=${context.config.prefix}`);
+    let snapshot = await session.requireRun(runId);
     if (values.wait) {
-      snapshot = await watchRun(runs, runId, {
-        intervalMs: 500,
-        output: context.stderr,
-      });
+      const final = await waitForRun(session, runId, interrupt.signal, context, { summary: false });
+      if (final === null) return 130;
+      snapshot = final;
     }
-    const failures = await runs.failures(runId);
+    const [failures, skippedFailures] = await Promise.all([session.runs.failures(runId), session.runs.skippedFailures(runId)]);
     if (values.json) {
       const { perSecond, etaSeconds } = pace(snapshot, Date.now());
-      context.stdout.write(`${JSON.stringify({ ...snapshot, imagesPerSecond: perSecond, etaSeconds, failures }, null, 2)}\n`);
+      context.stdout.write(
+        `${JSON.stringify({ ...snapshot, imagesPerSecond: perSecond, etaSeconds, failures, skippedFailures }, null, 2)}\n`,
+      );
     } else {
-      context.stdout.write(`${formatStatus(snapshot, failures, Date.now())}\n`);
+      context.stdout.write(`${formatStatus(snapshot, failures, Date.now(), skippedFailures)}\n`);
     }
-    return snapshot.failed > 0 ? 1 : 0;
+    return exitCodeOf(snapshot);
   } finally {
-    redis.disconnect();
+    process.off('SIGINT', onSigint);
+    await session.close();
   }
 }

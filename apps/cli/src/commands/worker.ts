@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { IMAGE_QUEUE, SCHEDULE_QUEUE } from '@kpress/job-contract';
 import { createScheduleTickProcessor } from '@kpress/producer';
-import { createRunStore } from '@kpress/runs';
+import { createFailureMemory, createRunStore } from '@kpress/runs';
 import {
   COMPRESS_THREAD_NICE_INCREMENT,
   createCpuPool,
@@ -87,6 +87,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
     stalledIntervalMs: Math.min(30_000, lockDurationMs),
     store,
     runs,
+    failureMemory: createFailureMemory(redis, config.prefix),
     pool,
     logger,
     metrics,

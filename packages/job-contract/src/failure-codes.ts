@@ -1,0 +1,35 @@
+/**
+ * Why an image failed, as scripts, `status` and reports name it. Permanent failures come from
+ * the input or the job itself and are never retried; transient ones are retried with backoff.
+ * Remembered failures are skipped by later incremental runs while the object and parameters stay
+ * the same (`--retry-failed` or `kpress retry RUN_ID` try them again).
+ */
+export const FAILURE_CODES = {
+  'missing-object': { permanent: true, remembered: true },
+  'not-an-image': { permanent: true, remembered: true },
+  'corrupt-image': { permanent: true, remembered: true },
+  'unsupported-format': { permanent: true, remembered: true },
+  'unsupported-image': { permanent: true, remembered: true },
+  'too-many-pixels': { permanent: true, remembered: true },
+  'too-large': { permanent: true, remembered: true },
+  timeout: { permanent: true, remembered: true },
+  'unsafe-key': { permanent: true, remembered: true },
+  'key-too-long': { permanent: true, remembered: true },
+  'unsafe-output': { permanent: true, remembered: true },
+  'output-collision': { permanent: true, remembered: true },
+  'invalid-params': { permanent: true, remembered: true },
+  'invalid-job': { permanent: true, remembered: false },
+  'bucket-not-allowed': { permanent: true, remembered: false },
+  'access-denied': { permanent: true, remembered: false },
+  'worker-lost': { permanent: true, remembered: false },
+  'storage-unavailable': { permanent: false, remembered: false },
+  'thread-crashed': { permanent: false, remembered: false },
+  'internal-error': { permanent: false, remembered: false },
+} as const satisfies Record<string, { permanent: boolean; remembered: boolean }>;
+
+export type FailureCode = keyof typeof FAILURE_CODES;
+
+/** True for codes an incremental run remembers (see FAILURE_CODES); unknown codes are not. */
+export function isRememberedFailure(code: string): boolean {
+  return (FAILURE_CODES as Record<string, { remembered: boolean } | undefined>)[code]?.remembered === true;
+}
