@@ -14,7 +14,7 @@ export const FINAL_STATES: ReadonlySet<RunState> = new Set(['done', 'failed', 'c
 /** A listing producer writes its heartbeat this often… */
 export const HEARTBEAT_INTERVAL_MS = 5_000;
 /** …and a listing run whose heartbeat is older than this has lost its producer. */
-export const LISTING_STALE_MS = 60_000;
+export const LISTING_STALE_MS = 30_000;
 
 /** The run hash fields that decide the state. */
 export interface StateFields {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { checkScheduleName, parseS3Url, SCHEDULE_QUEUE, type ScheduleTick } from '@kpress/job-contract';
+import { checkScheduleName, overlapReason, parseS3Url, SCHEDULE_QUEUE, type ScheduleTick } from '@kpress/job-contract';
 import { Queue } from 'bullmq';
 import { connectRedis } from '../clients.js';
 import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
@@ -50,8 +50,10 @@ export async function runSchedule(argv: string[], context: CommandContext): Prom
         const scheduleName = asUsageError(() => checkScheduleName(name ?? ''));
         if (!values.cron) throw new UsageError('schedule add needs --cron EXPR');
         if (!values.from || !values.to) throw new UsageError('schedule add needs --from s3://… and --to s3://…');
-        asUsageError(() => parseS3Url(values.from!, '--from'));
-        asUsageError(() => parseS3Url(values.to!, '--to'));
+        const from = asUsageError(() => parseS3Url(values.from!, '--from'));
+        const to = asUsageError(() => parseS3Url(values.to!, '--to'));
+        const overlap = overlapReason(from, to);
+        if (overlap !== null) throw new UsageError(`refusing --from ${values.from} → --to ${values.to}: ${overlap}`);
         const tick: ScheduleTick = {
           version: 1,
           name: scheduleName,
