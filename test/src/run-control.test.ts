@@ -172,7 +172,11 @@ describe('run control: states, unambiguous runs, cancel, runs and report', () =>
     const writer = spawn('sh', ['-c', `echo s3://${h.source}/in/photo-003.jpg > ${fifo}.tmp; cat ${fifo}.tmp - > ${fifo}`], {
       stdio: ['pipe', 'ignore', 'ignore'],
     });
-    const runId = await eventually(async () => (/^\S+\n/.test(stdout) ? stdout.trim() : undefined), 30_000, 'the run id');
+    const runId = await eventually(
+      () => Promise.resolve(/^\S+\n/.test(stdout) ? stdout.trim() : undefined),
+      30_000,
+      'the run id',
+    );
     assert.equal((await statusOf(runId)).run.state, 'listing');
     child.kill('SIGKILL');
     writer.kill('SIGKILL');
@@ -222,7 +226,7 @@ describe('run control: states, unambiguous runs, cancel, runs and report', () =>
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await eventually(async () => (/run \S+: listed/.test(stderr) ? true : undefined), 30_000, 'the listing to end');
+    await eventually(() => Promise.resolve(/run \S+: listed/.test(stderr) ? true : undefined), 30_000, 'the listing to end');
     child.kill('SIGINT');
     assert.equal(await exited, 130);
     const runId = stdout.trim();
