@@ -103,6 +103,79 @@ describe('archive safety: overlap, ownership across runs, remembered failures', 
     assert.deepEqual([now?.etag, now?.size], [original!.etag, original!.size], 'the source is untouched');
   });
 
+  it('hand-made jobs that do not belong to their run (reserved _kpress/, another prefix, another bucket, no such run) write nothing and touch no run', async () => {
+    const key = 'handmade/ok.jpg';
+    await h.store.put(h.source, key, photos[2]!.body, { contentType: 'image/jpeg' });
+    const head = await h.store.head(h.source, key);
+    const runId = 'provenance-run';
+    await h.runs.create({
+      runId,
+      source: `s3://${h.source}/handmade/`,
+      sourcePrefix: `s3://${h.source}/handmade/`,
+      destination: `s3://${h.destination}/prov/`,
+      params: { k: 4 },
+      origin: 'test',
+    });
+    await h.runs.addJobs(runId, 1);
+    const before = await h.runs.get(runId);
+    const job = (id: string, output: { bucket: string; key: string }, run = runId) =>
+      h.queue.add(
+        'image',
+        {
+          version: 1,
+          runId: run,
+          source: { bucket: h.source, key, etag: head!.etag, bytes: head!.size },
+          output,
+          params: { k: 4 },
+        },
+        { jobId: `${run}-${id}`, attempts: JOB_ATTEMPTS },
+      );
+    const targets = {
+      reserved: { bucket: h.destination, key: 'prov/_kpress/runs/other/report.html' },
+      otherPrefix: { bucket: h.destination, key: 'elsewhere/ok.png' },
+      sourceBucket: { bucket: h.source, key: 'handmade/ok.png' },
+    };
+    for (const [id, output] of Object.entries(targets)) await job(id, output);
+    await job('ghost', { bucket: h.destination, key: 'prov/ok.png' }, 'no-such-run');
+    for (const id of [...Object.keys(targets).map((name) => `${runId}-${name}`), 'no-such-run-ghost']) {
+      await eventually(
+        async () => ((await h.queue.getJobState(id)) === 'failed' ? true : undefined),
+        60_000,
+        `job ${id} to fail`,
+      );
+      const failed = await h.queue.getJob(id);
+      assert.match(failed?.failedReason ?? '', /invalid-job/);
+    }
+    for (const output of [...Object.values(targets), { bucket: h.destination, key: 'prov/ok.png' }]) {
+      assert.equal(await h.store.head(output.bucket, output.key), null, `nothing written at s3://${output.bucket}/${output.key}`);
+    }
+    const after = await h.runs.get(runId);
+    assert.deepEqual([after?.jobs, after?.done, after?.failed, after?.active], [before?.jobs, 0, 0, 0], 'the run is untouched');
+    assert.equal(await h.runs.get('no-such-run'), null, 'no run record created');
+  });
+
+  it('a torn image/metadata pair (the image rewritten by another run or a crash between the PUTs) is redone, never skipped', async () => {
+    await h.store.put(h.source, 'torn/a.jpg', photos[0]!.body, { contentType: 'image/jpeg' });
+    await h.store.put(h.source, 'torn/b.jpg', photos[1]!.body, { contentType: 'image/jpeg' });
+    const args = ['enqueue', `s3://${h.source}/torn/`, '--to', `s3://${h.destination}/torn/`, '--k', '16'];
+    assert.equal((await h.cli([...args, '--wait'])).code, 0);
+    // As a K=32 re-run killed between its two PUTs leaves it: a new image beside the old document.
+    const image = await h.store.get(h.destination, 'torn/a.png', { maxBytes: 1 << 22 });
+    const owner = (await h.store.head(h.destination, 'torn/a.png'))!.metadata;
+    await h.store.put(h.destination, 'torn/a.png', image.body, {
+      contentType: 'image/png',
+      metadata: { ...owner, 'kpress-job-hash': 'f'.repeat(32) },
+    });
+    const dry = await h.cli([...args, '--dry-run']);
+    assert.match(dry.stdout, /queue +s3:\/\/\S+\/torn\/a\.jpg/, `the torn pair is queued: ${dry.stdout}`);
+    assert.match(dry.stdout, /skip +s3:\/\/\S+\/torn\/b\.jpg/, 'the matching pair is skipped');
+    const rerun = await h.cli([...args, '--wait']);
+    assert.equal(rerun.code, 0);
+    const image2 = await h.store.head(h.destination, 'torn/a.png');
+    const document = await h.store.head(h.destination, 'torn/a.png.json');
+    assert.equal(image2?.metadata['kpress-job-hash'], document?.metadata['kpress-job-hash'], 'the pair agrees again');
+  });
+
   it('an output belongs to its first source: the collision is stable over three incremental runs and reported in each', async () => {
     const differentPng = await sharp(photos[2]!.body).png().toBuffer();
     await h.store.put(h.source, 'col/china.jpg', photos[0]!.body, { contentType: 'image/jpeg' });

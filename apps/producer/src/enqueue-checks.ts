@@ -30,7 +30,8 @@ export interface Sink {
 }
 
 /**
- * HEADs each job's metadata document: done already with this hash (skip), or owned by another
+ * HEADs each job's metadata document: done already with this hash (skip, once a HEAD of the image
+ * shows the same hash), or owned by another
  * source (returned by index: a collision, decided after the failure memory had its say).
  */
 export async function checkExistingOutputs(
@@ -53,7 +54,10 @@ export async function checkExistingOutputs(
         const owner = decodeOwner(head.metadata);
         if (owner !== null && owner !== candidate.source) collisions.set(i, owner);
         else if (!force && head.metadata[JOB_HASH_METADATA] === candidate.hash) {
-          decisions[i] = { kind: 'skip', candidate };
+          // Trusted only when the image carries the same hash: a torn pair (a crash between the
+          // two PUTs, or two runs racing) is redone, never skipped.
+          const image = await store.head(output.bucket, output.key);
+          if (image?.metadata[JOB_HASH_METADATA] === candidate.hash) decisions[i] = { kind: 'skip', candidate };
         }
       }),
     );

@@ -23,6 +23,11 @@ export interface EnqueueRequest {
   readonly sourceLabel: string;
   /** The listed prefix, checked against the destination; null for a manifest or a retry list. */
   readonly sourcePrefix: S3Location | null;
+  /**
+   * The prefix output keys are relative to, when not sourcePrefix (a retry keeps its first run's);
+   * null: whole source keys. Recorded in the run, where workers check each job against it.
+   */
+  readonly relativeTo?: S3Location | null;
   /** True when the same object may come twice (a manifest): each is then counted once. */
   readonly mayRepeat: boolean;
   readonly destination: S3Location;
@@ -117,6 +122,7 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
   }
 
   if ((await deps.runs.get(runId)) !== null) throw new RunExistsError(runId);
+  const relativeTo = request.relativeTo === undefined ? request.sourcePrefix : request.relativeTo;
   const pair = pairLabel(request.sourceLabel, destination);
   const taken = await deps.runs.takePair(pair, runId, request.force);
   if (!taken.taken) throw new RunConflictError(pair, taken.active.runId, taken.active.state);
@@ -124,6 +130,7 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
     runId,
     source: request.sourceLabel,
     destination: `s3://${destination.bucket}/${destination.key}`,
+    sourcePrefix: relativeTo ? `s3://${relativeTo.bucket}/${relativeTo.key}` : null,
     params: { ...request.params },
     origin: request.origin,
   });

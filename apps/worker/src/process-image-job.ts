@@ -17,6 +17,7 @@ import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { CpuPool } from './cpu-pool.js';
+import { provenanceProblem } from './job-provenance.js';
 import { classifyFailure, InvalidJobError, JobRefusedError } from './failure.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -67,12 +68,22 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     const log = deps.logger.child({ runId: data.runId, jobId, key: data.source.key });
     const refused = [data.source.bucket, data.output.bucket].find((b) => deps.allowedBuckets && !deps.allowedBuckets.has(b));
     if (refused !== undefined) return refuseBucket(data, jobId, source, refused, log);
-    if (await deps.runs.isCancelled(data.runId)) {
+    const runRecord = await deps.runs.get(data.runId);
+    if (runRecord?.state === 'cancelled') {
       // Cancelled after it was queued: it never runs, and is counted as cancelled.
       const finish = await deps.runs.finishJob(data.runId, jobId, { status: 'cancelled' });
       if (finish.completedRun) await deps.onRunComplete(data.runId);
       log.info('run cancelled: job not run');
       return { output: '', bytesIn: 0, bytesOut: 0, psnr: null, cancelled: true };
+    }
+    if (data.output.bucket !== data.source.bucket || data.output.key !== data.source.key) {
+      // A job that does not belong to its run touches nothing, not even the run's counters.
+      const problem = provenanceProblem(data, runRecord);
+      if (problem !== null) {
+        log.error({ code: 'invalid-job', reason: problem }, 'rejected a job that does not belong to its run');
+        deps.metrics.failed.inc();
+        throw new UnrecoverableError(`invalid-job: ${source}: ${problem}`);
+      }
     }
     await deps.runs.startJob(data.runId, jobId);
     try {

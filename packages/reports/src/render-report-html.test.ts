@@ -14,6 +14,7 @@ const snapshot: RunSnapshot = {
   origin: 'schedule:"nightly"',
   createdAt: 0,
   finishedAt: 1000,
+  sourcePrefix: null,
   state: 'done',
   stateReason: null,
   skippedFailed: 0,

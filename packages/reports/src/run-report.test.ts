@@ -12,6 +12,7 @@ const snapshot: RunSnapshot = {
   origin: 'enqueue',
   createdAt: Date.UTC(2026, 0, 2, 3, 4, 5),
   finishedAt: Date.UTC(2026, 0, 2, 3, 5, 5),
+  sourcePrefix: null,
   state: 'done',
   stateReason: null,
   skippedFailed: 0,

@@ -16,6 +16,11 @@ export interface RunDefinition {
   readonly runId: string;
   readonly source: string;
   readonly destination: string;
+  /**
+   * The listed prefix (s3://BUCKET/PREFIX) that output keys are relative to, or null when they
+   * are whole source keys (a manifest). Workers check each job's output key against it.
+   */
+  readonly sourcePrefix?: string | null;
   readonly params: Readonly<Record<string, unknown>>;
   /** Why the run exists: "enqueue", "retry:RUN_ID" or "schedule:NAME". */
   readonly origin: string;
@@ -23,6 +28,7 @@ export interface RunDefinition {
 
 /** Counts and totals of a run, as `status` shows them. */
 export interface RunSnapshot extends RunDefinition {
+  readonly sourcePrefix: string | null;
   /** The run's one state (see RunState); `stateReason` says why for failed and cancelled runs. */
   readonly state: RunState;
   readonly stateReason: string | null;
@@ -154,6 +160,7 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
           heartbeatAt: String(now),
           source: definition.source,
           destination: definition.destination,
+          sourcePrefix: definition.sourcePrefix ?? '',
           params: JSON.stringify(definition.params),
           origin: definition.origin,
           createdAt: String(now),
@@ -320,6 +327,7 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
         stateReason: reason,
         source: hash.source ?? '',
         destination: hash.destination ?? '',
+        sourcePrefix: hash.sourcePrefix ? hash.sourcePrefix : null,
         params: JSON.parse(hash.params ?? '{}') as Record<string, unknown>,
         origin: hash.origin ?? 'enqueue',
         createdAt: number('createdAt'),

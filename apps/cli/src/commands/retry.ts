@@ -50,6 +50,7 @@ export async function runRetry(argv: string[], context: CommandContext): Promise
         objects: objectsFromFailures(session.store, failures, sourcePrefix),
         sourceLabel: `failures of run ${failedRunId} (${failedRun.source})`,
         sourcePrefix: null,
+        relativeTo: sourcePrefix,
         mayRepeat: true,
         destination: parseS3Url(failedRun.destination, 'the run destination'),
         params: resolveParams(failedRun.params),
