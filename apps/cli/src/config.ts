@@ -7,7 +7,10 @@ import { UsageError } from './usage-error.js';
  */
 export interface Config {
   readonly redisUrl: string;
+  /** Prefix of every Redis key (KPRESS_PREFIX); default "kpress". */
   readonly prefix: string;
+  /** Whether KPRESS_PREFIX was set: `kpress demo` otherwise keeps to a private prefix of its own. */
+  readonly prefixSet: boolean;
   readonly s3: {
     readonly endpoint: string | undefined;
     readonly region: string;
@@ -94,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   return Object.freeze({
     redisUrl: e.REDIS_URL,
     prefix: e.KPRESS_PREFIX,
+    prefixSet: relevant['KPRESS_PREFIX'] !== undefined,
     s3: Object.freeze({
       endpoint: e.S3_ENDPOINT,
       region: e.S3_REGION,
