@@ -3,6 +3,7 @@ import { checkRunId, formatS3Url, IMAGE_QUEUE, newRunId, parseS3Url } from '@kpr
 import { enqueueRun, formatStatus, objectsFromManifest, objectsUnderPrefix, watchRun } from '@kpress/producer';
 import { createRunStore } from '@kpress/runs';
 import { Queue } from 'bullmq';
+import { checkBucketExists } from '../bucket-check.js';
 import { connectRedis, createObjectStore } from '../clients.js';
 import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
 import { completeRun } from '../run-completion.js';
@@ -60,6 +61,14 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
   }
 
   const store = createObjectStore(config);
+  try {
+    // Before Redis and before the run is recorded: a wrong bucket or missing credentials leave nothing behind.
+    if (source) await checkBucketExists(store, source, `source ${positionals[0]}`);
+    await checkBucketExists(store, destination, `--to ${values.to}`);
+  } catch (error) {
+    store.destroy();
+    throw error;
+  }
   const redis = await connectRedis(config, 'client', logger);
   const queue = new Queue(IMAGE_QUEUE, { connection: redis, prefix: config.prefix });
   const runs = createRunStore(redis, config.prefix);
@@ -83,7 +92,8 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
         store,
         runs,
         queue,
-        logger: logger.child({ runId }),
+        // Not logger.child({ runId }): enqueueRun puts the runId in its lines itself (schedule ticks share it).
+        logger,
         onProgress: (p) => {
           const line = `listing: ${p.listed} objects seen, ${p.queued} queued, ${p.skipped} skipped, ${p.notImages} not images, ${p.failed} failed`;
           // Redrawn in place on a terminal; a line per batch (500 objects) otherwise.
