@@ -23,7 +23,10 @@ export interface Config {
   readonly allowedBuckets: ReadonlySet<string> | null;
   /** PEM file of the CA that signed a rediss:// server's certificate (REDIS_TLS_CA_FILE); default: Node's CAs. */
   readonly redisTlsCaFile: string | undefined;
+  /** LOG_LEVEL; default "info", but see logLevelSet. */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Whether LOG_LEVEL was set: if not, each command picks its default (logger.ts). */
+  readonly logLevelSet: boolean;
 }
 
 const booleanString = z
@@ -108,5 +111,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     allowedBuckets: e.KPRESS_ALLOWED_BUCKETS === undefined ? null : new Set(e.KPRESS_ALLOWED_BUCKETS),
     redisTlsCaFile: e.REDIS_TLS_CA_FILE,
     logLevel: e.LOG_LEVEL,
+    logLevelSet: relevant['LOG_LEVEL'] !== undefined,
   });
 }

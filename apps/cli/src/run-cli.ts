@@ -37,7 +37,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 export interface CliDependencies {
   readonly loadConfig: () => Config;
-  readonly createLogger: (config: Config) => Logger;
+  /** The logger of one command (its name decides the default level). */
+  readonly createLogger: (config: Config, command: string) => Logger;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
 }
@@ -61,7 +62,7 @@ export async function runCli(argv: string[], deps: CliDependencies): Promise<num
   }
   try {
     const config = deps.loadConfig();
-    const logger = deps.createLogger(config);
+    const logger = deps.createLogger(config, name);
     const command = await load();
     return await command(rest, { config, logger, stdout: deps.stdout, stderr: deps.stderr });
   } catch (error) {
