@@ -144,7 +144,10 @@ describe('CLI messages about S3 and logs', () => {
       const args = ['compress', join(SAMPLES, 'bird_small.png'), '-o', join(dir, 'o.png'), '--k', '4'];
       const env = { HOME: dir };
       const verbose = await kpressOnTerminal(args, { ...env, LOG_LEVEL: 'info' });
-      assert.match(verbose, /^\d\d:\d\d:\d\d info {2}compressed input=\S+bird_small\.png output=\S+o\.png bytesIn=\d+ bytesOut=\d+ psnr=[\d.]+$/m);
+      assert.match(
+        verbose,
+        /^\d\d:\d\d:\d\d info {2}compressed input=\S+bird_small\.png output=\S+o\.png bytesIn=\d+ bytesOut=\d+ psnr=[\d.]+$/m,
+      );
       assert.doesNotMatch(verbose, /\{"level"/);
       assert.equal(await kpressOnTerminal(args, env), '', 'no info line on a terminal unless LOG_LEVEL asks for it');
       const piped = await kpress(args, { ...env, LOG_LEVEL: 'info' });

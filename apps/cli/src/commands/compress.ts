@@ -108,23 +108,19 @@ async function writeOutput(output: string, bytes: Uint8Array): Promise<void> {
   }
 }
 
+const FILE_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOSPC: 'no space left on the device',
+};
+
 /** A file system error in a few words: "no such file", "is a directory", "permission denied" … */
 function fileProblem(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException).code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'ENOTDIR':
-      return 'a part of the path is not a directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    default:
-      return (error as Error).message;
-  }
+  const code = (error as NodeJS.ErrnoException).code;
+  return (code === undefined ? undefined : FILE_PROBLEMS[code]) ?? (error as Error).message;
 }
 
 function checkExtension(output: string, format: string): void {
