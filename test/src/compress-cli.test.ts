@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -96,7 +96,49 @@ describe('kpress compress', () => {
   it('exits 2 naming the flag for an invalid parameter', async () => {
     const result = await kpress(['compress', join(SAMPLES, 'bird_small.png'), '-o', join(dir, 'x.png'), '--k', '300']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /--k: k must be an integer between 2 and 256, received 300/);
+    assert.match(result.stderr, /--k must be an integer between 2 and 256, received 300/);
+  });
+
+  it('accepts only plain decimal integers for integer flags, naming the flag, its range and the value', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['--k', '0x10', /^kpress compress: --k must be an integer between 2 and 256, received "0x10"\n$/],
+      ['--k', '1e1', /^kpress compress: --k must be an integer between 2 and 256, received "1e1"\n$/],
+      ['--k', ' 16', /^kpress compress: --k must be an integer between 2 and 256, received " 16"\n$/],
+      ['--seed', '1.0', /^kpress compress: --seed must be an integer between 0 and 4294967295, received "1.0"\n$/],
+      [
+        '--batch-size',
+        '0b1000000',
+        /^kpress compress: --batch-size must be an integer between 16 and 1048576, received "0b1000000"\n$/,
+      ],
+    ];
+    for (const [flag, value, expected] of cases) {
+      const result = await kpress(['compress', join(SAMPLES, 'bird_small.png'), '-o', join(dir, 'i.png'), flag, value]);
+      assert.equal(result.code, 2, `${flag} ${value}: ${result.stderr}`);
+      assert.match(result.stderr, expected);
+    }
+  });
+
+  it('says a directory given as input is a directory', async () => {
+    const result = await kpress(['compress', dir, '-o', join(dir, 'd.png')]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `kpress compress: cannot read input ${dir}: is a directory\n`);
+  });
+
+  it('says the directory of the output does not exist, naming OUT', async () => {
+    const missing = join(dir, 'no-such-dir');
+    const output = join(missing, 'x.png');
+    const result = await kpress(['compress', join(SAMPLES, 'bird_small.png'), '-o', output]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `kpress compress: cannot write ${output}: directory ${missing} does not exist\n`);
+  });
+
+  it('says an empty local file is an empty file, not an empty object', async () => {
+    const empty = join(dir, 'empty.png');
+    await writeFile(empty, Buffer.alloc(0));
+    const result = await kpress(['compress', empty, '-o', join(dir, 'e.png')]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /the file is empty/);
+    assert.doesNotMatch(result.stderr, /object/);
   });
 
   it('exits 2 naming the variable for a bad environment value', async () => {

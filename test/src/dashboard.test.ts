@@ -83,7 +83,7 @@ describe('dashboard: runs, reports and bull-board against real Redis and S3', ()
       assert.ok(html.includes(`<a href="/runs/${finished}/report.html">`), 'links the report');
       assert.ok(html.includes(unfinished));
       assert.ok(html.includes('31.50 dB'), 'mean PSNR');
-      assert.ok(html.includes('2.9 KiB → 1000 B'), 'bytes in → out');
+      assert.ok(html.includes('3.0 kB → 1.0 kB'), 'bytes in → out');
       assert.match(html, /<td class="n bad">1<\/td>/, 'failed count highlighted');
       assert.ok(html.includes('schedule:&lt;b&gt;nightly&lt;/b&gt;'));
       assert.ok(html.includes('dash-&lt;script&gt;-3') && html.includes('/runs/dash-%3Cscript%3E-3/report.html'));

@@ -42,20 +42,32 @@ describe('run control: states, unambiguous runs, cancel, runs and report', () =>
     return { code: result.code, run: JSON.parse(result.stdout) as RunJson };
   };
 
-  it('an enqueue into a missing bucket ends its run "failed": status exits 1 and --wait returns at once', async () => {
-    const result = await h.cli(['enqueue', `s3://${h.source}/in/`, '--to', 's3://no-such-bucket-kpress/out/']);
+  it('a missing destination bucket is refused before any run is recorded; an enqueue that fails while listing ends its run "failed"', async () => {
+    const runsBefore = (await h.runs.recent(1000)).length;
+    const missing = await h.cli(['enqueue', `s3://${h.source}/in/`, '--to', 's3://no-such-bucket-kpress/out/']);
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.match(missing.stderr, /bucket no-such-bucket-kpress does not exist \(--to s3:\/\/no-such-bucket-kpress\/out\/\)/);
+    assert.equal((await h.runs.recent(1000)).length, runsBefore, 'no run recorded');
+
+    // A manifest whose third line is not an s3:// URL: the listing stops there.
+    const manifest = join(dir, 'broken.txt');
+    await writeFile(manifest, `s3://${h.source}/in/photo-001.jpg\ns3://${h.source}/in/photo-002.jpg\nhttp://not-s3/x.jpg\n`);
+    const result = await h.cli(['enqueue', '--manifest', manifest, '--to', `s3://${h.destination}/broken/`]);
     assert.equal(result.code, 1, result.stderr);
     const runId = result.stdout.trim();
     assert.match(runId, /^\d{8}T\d{6}Z-[0-9a-f]{6}$/, 'the run id was printed before listing');
-    assert.match(result.stderr, /no-such-bucket-kpress/);
+    assert.match(result.stderr, /line 3/);
     const { code, run } = await statusOf(runId);
     assert.equal(code, 1);
     assert.equal(run.state, 'failed');
-    assert.match(run.stateReason ?? '', /listing stopped/);
+    assert.match(run.stateReason ?? '', /listing stopped .*line 3/);
     const started = Date.now();
     const waited = await h.cli(['status', runId, '--wait']);
     assert.equal(waited.code, 1);
     assert.ok(Date.now() - started < 10_000, '--wait returned at once');
+    const cancel = await h.cli(['cancel', runId]);
+    assert.match(cancel.stdout, /cancelled: \d+ queued jobs removed/, 'a failed run can still be cancelled');
+    assert.equal((await statusOf(runId)).run.state, 'cancelled');
   });
 
   it('a manifest naming an object twice counts it once, and the run completes', async () => {

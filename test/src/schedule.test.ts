@@ -81,6 +81,69 @@ describe('scheduled incremental runs', () => {
     assert.equal((await h.cli(['schedule', 'remove', 'every-2s'])).code, 1);
   });
 
+  it('remove deletes every key of the schedule: its scheduler, its finished ticks and its lock', async () => {
+    const add = await h.cli([
+      'schedule',
+      'add',
+      'tidy',
+      '--cron',
+      '* * * * * *',
+      '--from',
+      `s3://${source}/nothing-here/`,
+      '--to',
+      `s3://${destination}/tidy/`,
+    ]);
+    assert.equal(add.code, 0, add.stderr);
+    // Two finished ticks, so BullMQ keeps their job hashes in the completed set.
+    await eventually(
+      async () =>
+        (await h.redis.zrange(`${h.prefix}:schedules:completed`, 0, -1)).filter((id) => id.includes(':tidy:')).length >= 2
+          ? true
+          : undefined,
+      30_000,
+      'two finished ticks of schedule tidy',
+    );
+    const remove = await h.cli(['schedule', 'remove', 'tidy']);
+    assert.equal(remove.code, 0, remove.stderr);
+    const left: string[] = [];
+    for await (const keys of h.redis.scanStream({ match: `${h.prefix}:schedule*tidy*`, count: 1000 }))
+      left.push(...(keys as string[]));
+    assert.deepEqual(left, [], 'no key of the schedule');
+    for (const state of ['completed', 'failed', 'delayed', 'wait', 'active', 'prioritized', 'repeat']) {
+      const members = await h.redis
+        .zrange(`${h.prefix}:schedules:${state}`, 0, -1)
+        .catch(async () => h.redis.lrange(`${h.prefix}:schedules:${state}`, 0, -1));
+      assert.deepEqual(
+        members.filter((id) => id.includes('tidy')),
+        [],
+        `no tick of schedule tidy in ${state}`,
+      );
+    }
+  });
+
+  it('names --tz and its value for an unknown time zone', async () => {
+    const result = await h.cli([
+      'schedule',
+      'add',
+      'zoned',
+      '--cron',
+      '0 3 * * *',
+      '--tz',
+      'Bad/Zone',
+      '--from',
+      `s3://${source}/in/`,
+      '--to',
+      `s3://${destination}/out/`,
+    ]);
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /^kpress schedule: --tz must be an IANA time zone such as "Europe\/Paris" or "UTC", received "Bad\/Zone"\n$/,
+    );
+    assert.doesNotMatch(result.stderr, /--cron/);
+    assert.doesNotMatch((await h.cli(['schedule', 'list'])).stdout, /zoned/, 'nothing scheduled');
+  });
+
   it('rejects a bad cron pattern and a bad name with exit code 2', async () => {
     const badCron = await h.cli([
       'schedule',

@@ -7,7 +7,10 @@ import { UsageError } from './usage-error.js';
  */
 export interface Config {
   readonly redisUrl: string;
+  /** Prefix of every Redis key (KPRESS_PREFIX); default "kpress". */
   readonly prefix: string;
+  /** Whether KPRESS_PREFIX was set: `kpress demo` otherwise keeps to a private prefix of its own. */
+  readonly prefixSet: boolean;
   readonly s3: {
     readonly endpoint: string | undefined;
     readonly region: string;
@@ -20,7 +23,10 @@ export interface Config {
   readonly allowedBuckets: ReadonlySet<string> | null;
   /** PEM file of the CA that signed a rediss:// server's certificate (REDIS_TLS_CA_FILE); default: Node's CAs. */
   readonly redisTlsCaFile: string | undefined;
+  /** LOG_LEVEL; default "info", but see logLevelSet. */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Whether LOG_LEVEL was set: if not, each command picks its default (logger.ts). */
+  readonly logLevelSet: boolean;
 }
 
 const booleanString = z
@@ -94,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   return Object.freeze({
     redisUrl: e.REDIS_URL,
     prefix: e.KPRESS_PREFIX,
+    prefixSet: relevant['KPRESS_PREFIX'] !== undefined,
     s3: Object.freeze({
       endpoint: e.S3_ENDPOINT,
       region: e.S3_REGION,
@@ -104,5 +111,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     allowedBuckets: e.KPRESS_ALLOWED_BUCKETS === undefined ? null : new Set(e.KPRESS_ALLOWED_BUCKETS),
     redisTlsCaFile: e.REDIS_TLS_CA_FILE,
     logLevel: e.LOG_LEVEL,
+    logLevelSet: relevant['LOG_LEVEL'] !== undefined,
   });
 }

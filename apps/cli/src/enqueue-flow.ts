@@ -37,7 +37,8 @@ export async function runEnqueueFlow(
         runs: session.runs,
         failureMemory: session.failureMemory,
         queue: session.queue,
-        logger: context.logger.child({ runId: request.runId }),
+        // Not logger.child({ runId }): enqueueRun names the run in its lines itself (schedule ticks share it).
+        logger: context.logger,
         signal: interrupt.signal,
         onRunCreated: (runId) => {
           created.runId = runId;

@@ -9,7 +9,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Wiring only: environment → config → logger → command. Exit codes: 0 ok, 1 failure, 2 usage.
 process.exitCode = await runCli(process.argv.slice(2), {
   loadConfig: () => loadConfig(process.env),
-  createLogger,
+  createLogger: (config, command) => createLogger(config, { command, stderr: process.stderr }),
   stdout: process.stdout,
   stderr: process.stderr,
 });

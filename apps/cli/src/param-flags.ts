@@ -1,4 +1,5 @@
 import { type CompressParams, resolveParams, InvalidParamsError } from '@kpress/compress';
+import { parseDecimalInteger } from './integer-flag.js';
 import { UsageError } from './usage-error.js';
 
 /** The parameter flags every command shares (DESIGN.md "Params"), for node:util parseArgs. */
@@ -25,28 +26,35 @@ export const PARAM_HELP = `Parameters:
 
 type ParamValues = { [K in keyof typeof PARAM_FLAGS]?: (typeof PARAM_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
 
-/** Turns parsed flag values into validated parameters; a bad value is a usage error naming its flag. */
+/**
+ * Turns parsed flag values into validated parameters; a bad value is a usage error naming its flag.
+ * Ranges live in one place, resolveParams: text that is not a plain decimal integer goes to it as
+ * text, so its message gives the range and the text received.
+ */
 export function paramsFromFlags(values: ParamValues): CompressParams {
-  const number = (flag: string, raw: string | undefined): number | undefined => {
-    if (raw === undefined) return undefined;
-    const value = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(value))
-      throw new UsageError(`--${flag} must be a number, received ${JSON.stringify(raw)}`);
-    return value;
-  };
+  const integer = (raw: string | undefined): number | string | undefined =>
+    raw === undefined ? undefined : (parseDecimalInteger(raw) ?? raw);
   try {
     return resolveParams({
-      k: number('k', values.k),
-      seed: number('seed', values.seed),
+      k: integer(values.k),
+      seed: integer(values.seed),
       colorSpace: values['color-space'],
       dither: values.dither,
       format: values.format,
-      batchSize: number('batch-size', values['batch-size']),
-      maxSteps: number('max-steps', values['max-steps']),
-      lloydIterations: number('lloyd-iterations', values['lloyd-iterations']),
+      batchSize: integer(values['batch-size']),
+      maxSteps: integer(values['max-steps']),
+      lloydIterations: integer(values['lloyd-iterations']),
     });
   } catch (error) {
-    if (error instanceof InvalidParamsError) throw new UsageError(`--${toFlag(error.param)}: ${error.message}`);
+    if (error instanceof InvalidParamsError) {
+      const flag = `--${toFlag(error.param)}`;
+      // "k must be …" becomes "--k must be …"; other messages keep the flag in front.
+      throw new UsageError(
+        error.message.startsWith(`${error.param} `)
+          ? `${flag}${error.message.slice(error.param.length)}`
+          : `${flag}: ${error.message}`,
+      );
+    }
     throw error;
   }
 }

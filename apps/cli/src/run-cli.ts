@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Command } from './commands/command.js';
-import { UsageError } from './usage-error.js';
+import { parseArgsMessage } from './parse-args-message.js';
+import { isConfigurationError, UsageError } from './usage-error.js';
+import { kpressVersion } from './version.js';
 
 export const USAGE = `Usage: kpress COMMAND [options]   (kpress COMMAND --help for details)
 
@@ -17,7 +19,8 @@ Commands:
   dashboard              runs, reports and bull-board for the queues (read-only unless --admin)
   schedule add|list|remove   scheduled incremental runs
   demo                   the main job on embedded defaults (S3 server, Redis, sample images)
-  help                   this text
+  help [COMMAND]         this text, or COMMAND's --help
+  --version, -V          the version of kpress
 
 Environment: REDIS_URL, KPRESS_PREFIX, S3_ENDPOINT, S3_REGION, S3_FORCE_PATH_STYLE,
 AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, KPRESS_MAX_PIXELS, LOG_LEVEL (see README).`;
@@ -42,7 +45,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 export interface CliDependencies {
   readonly loadConfig: () => Config;
-  readonly createLogger: (config: Config) => Logger;
+  /** The logger of one command (its name decides the default level). */
+  readonly createLogger: (config: Config, command: string) => Logger;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
 }
@@ -50,6 +54,11 @@ export interface CliDependencies {
 /** Runs one command and returns its exit code; usage errors print a message and return 2. */
 export async function runCli(argv: string[], deps: CliDependencies): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    deps.stdout.write(`kpress ${kpressVersion()}\n`);
+    return 0;
+  }
+  if (name === 'help' && rest[0] !== undefined) return runCli([rest[0], '--help'], deps);
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     deps.stdout.write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;
@@ -61,22 +70,18 @@ export async function runCli(argv: string[], deps: CliDependencies): Promise<num
   }
   try {
     const config = deps.loadConfig();
-    const logger = deps.createLogger(config);
+    const logger = deps.createLogger(config, name);
     const command = await load();
     return await command(rest, { config, logger, stdout: deps.stdout, stderr: deps.stderr });
   } catch (error) {
-    if (error instanceof UsageError || isParseArgsError(error)) {
-      deps.stderr.write(`kpress ${name}: ${(error as Error).message}\n`);
+    const usage = error instanceof UsageError || isConfigurationError(error) ? error.message : parseArgsMessage(error, name);
+    if (usage !== null) {
+      deps.stderr.write(`kpress ${name}: ${usage}\n`);
       return 2;
     }
     deps.stderr.write(`kpress ${name}: ${describeFailure(error)}\n`);
     return 1;
   }
-}
-
-function isParseArgsError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
 
 function describeFailure(error: unknown): string {

@@ -11,3 +11,13 @@ export function asUsageError<T>(check: () => T): T {
     throw new UsageError((error as Error).message);
   }
 }
+
+/**
+ * Errors of other packages that mean "the configuration is wrong" and exit 2 like a UsageError,
+ * recognised by name so the CLI need not load those packages (and the AWS SDK) at start-up.
+ */
+const CONFIGURATION_ERRORS: ReadonlySet<string> = new Set(['MissingCredentialsError']);
+
+export function isConfigurationError(error: unknown): error is Error {
+  return error instanceof Error && CONFIGURATION_ERRORS.has(error.name);
+}

@@ -1,3 +1,4 @@
+import { formatBytes } from '@kpress/format';
 import { FINAL_STATES, type JobFailureRecord, type RunSnapshot, type RunStore } from '@kpress/runs';
 
 /** Images finished per second since the run was created, and the time left at that pace. */
@@ -17,17 +18,6 @@ export function formatDuration(seconds: number | null): string {
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
 /** One line of counts: what a progress bar and plain progress lines show. */

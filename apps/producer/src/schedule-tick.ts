@@ -1,4 +1,4 @@
-import { newRunId, parseS3Url, parseScheduleTick } from '@kpress/job-contract';
+import { newRunId, parseS3Url, parseScheduleTick, scheduleLockKey } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
 import { createFailureMemory, RunConflictError, type RunStore } from '@kpress/runs';
 import type { Job, Queue } from 'bullmq';
@@ -41,7 +41,7 @@ export function createScheduleTickProcessor(deps: ScheduleTickDeps): (job: Job) 
       throw new UnrecoverableError((error as Error).message);
     }
     const log = deps.logger.child({ schedule: tick.name });
-    const lockKey = `${deps.prefix}:schedule-lock:${tick.name}`;
+    const lockKey = scheduleLockKey(deps.prefix, tick.name);
     const token = `${job.id ?? 'tick'}-${process.pid}`;
     if ((await deps.redis.set(lockKey, token, 'PX', LOCK_MS, 'NX')) !== 'OK') {
       log.warn('previous tick still listing: this tick does nothing');

@@ -1,3 +1,4 @@
+import { formatBytes } from '@kpress/format';
 import type { RunSnapshot } from '@kpress/runs';
 
 /** Escapes text for HTML element content and quoted attribute values. */
@@ -82,18 +83,6 @@ function formatTime(epochMs: number): string {
     .toISOString()
     .replace('T', ' ')
     .replace(/\.\d+Z$/, '');
-}
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
-
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${UNITS[unit]}`;
 }
 
 function ratio(run: RunSnapshot): string {

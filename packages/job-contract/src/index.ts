@@ -15,7 +15,14 @@ export {
 } from './output-keys.js';
 export { checkRunId, newRunId } from './run-id.js';
 export { formatS3Url, parseS3Url, type S3Location } from './s3-url.js';
-export { checkScheduleName, parseScheduleTick, SCHEDULE_NAME, SCHEDULE_QUEUE, type ScheduleTick } from './schedule.js';
+export {
+  checkScheduleName,
+  parseScheduleTick,
+  SCHEDULE_NAME,
+  SCHEDULE_QUEUE,
+  scheduleLockKey,
+  type ScheduleTick,
+} from './schedule.js';
 export { FAILURE_CODES, type FailureCode, isRememberedFailure } from './failure-codes.js';
 export { decodeOwner, encodeOwner, OWNER_METADATA } from './output-ownership.js';
 export { overlapReason, pairLabel } from './source-destination.js';

@@ -16,6 +16,11 @@ export interface ScheduleTick {
 
 export const SCHEDULE_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
+/** The Redis key a schedule's tick holds while it lists, so two ticks never list at once; removed with the schedule. */
+export function scheduleLockKey(prefix: string, name: string): string {
+  return `${prefix}:schedule-lock:${name}`;
+}
+
 const schema = z
   .object({
     version: z.literal(1),

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NoSuchKey, S3ServiceException } from '@aws-sdk/client-s3';
-import { AccessDeniedError, MissingObjectError, TransientStorageError } from './errors.js';
+import {
+  AccessDeniedError,
+  MissingBucketError,
+  MissingCredentialsError,
+  MissingObjectError,
+  TransientStorageError,
+} from './errors.js';
 import { toStorageError } from './s3-errors.js';
 
 const context = { operation: 'GetObject', bucket: 'photos', key: 'in/cat.jpg' };
@@ -25,6 +31,29 @@ void describe('toStorageError', () => {
     const mapped = toStorageError(serviceError('NoSuchBucket', 404), { ...context, operation: 'PutObject', write: true });
     assert.ok(!(mapped instanceof MissingObjectError));
     assert.match(mapped.message, /PutObject s3:\/\/photos\/in\/cat\.jpg failed: the bucket does not exist/);
+  });
+
+  void it('maps NoSuchBucket on a read or a listing to MissingBucketError, which says the bucket is missing', () => {
+    const mapped = toStorageError(serviceError('NoSuchBucket', 404), {
+      operation: 'ListObjectsV2',
+      bucket: 'photos',
+      key: 'in/',
+    });
+    assert.ok(mapped instanceof MissingBucketError);
+    assert.ok(mapped instanceof MissingObjectError, 'still a missing object for code that asks only that');
+    assert.equal(mapped.message, 'bucket photos does not exist');
+    assert.equal(mapped.bucket, 'photos');
+  });
+
+  void it('maps the SDK finding no credentials to MissingCredentialsError naming the variables to set', () => {
+    const error = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    const mapped = toStorageError(error, context);
+    assert.ok(mapped instanceof MissingCredentialsError);
+    assert.match(
+      mapped.message,
+      /^no AWS credentials found for GetObject s3:\/\/photos\/in\/cat\.jpg: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE/,
+    );
+    assert.equal(mapped.cause, error);
   });
 
   void it('maps 403 to AccessDeniedError naming the request', () => {

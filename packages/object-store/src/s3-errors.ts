@@ -1,4 +1,11 @@
-import { AccessDeniedError, MissingObjectError, ObjectTooLargeError, TransientStorageError } from './errors.js';
+import {
+  AccessDeniedError,
+  MissingBucketError,
+  MissingCredentialsError,
+  MissingObjectError,
+  ObjectTooLargeError,
+  TransientStorageError,
+} from './errors.js';
 
 /** What the adapter was doing when an error happened, for messages and typed errors. */
 export interface StorageErrorContext {
@@ -46,7 +53,8 @@ export function isNotFound(error: unknown): boolean {
 
 /**
  * Turns whatever the SDK threw into one of the store's errors, so callers can decide to retry
- * on the class alone: missing → MissingObjectError, denied → AccessDeniedError, network / 5xx /
+ * on the class alone: missing → MissingObjectError (MissingBucketError for a missing bucket), no
+ * credentials → MissingCredentialsError, denied → AccessDeniedError, network / 5xx /
  * throttling → TransientStorageError, anything else → an Error naming the request, with `cause`.
  */
 export function toStorageError(error: unknown, context: StorageErrorContext): Error {
@@ -54,14 +62,26 @@ export function toStorageError(error: unknown, context: StorageErrorContext): Er
     error instanceof MissingObjectError ||
     error instanceof ObjectTooLargeError ||
     error instanceof AccessDeniedError ||
-    error instanceof TransientStorageError
+    error instanceof TransientStorageError ||
+    error instanceof MissingCredentialsError
   ) {
     return error;
   }
   const where = context.key === undefined ? `s3://${context.bucket}` : `s3://${context.bucket}/${context.key}`;
   const reason = describe(error);
+  if (fields(error)?.name === 'CredentialsProviderError') {
+    return new MissingCredentialsError(
+      `no AWS credentials found for ${context.operation} ${where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ` +
+        'or AWS_PROFILE naming a profile of ~/.aws/config, or run where a role provides them (instance profile, ' +
+        `IRSA, ECS task role) (${reason})`,
+      { cause: error },
+    );
+  }
   if (isNotFound(error) && context.write === true) {
     return new Error(`${context.operation} ${where} failed: the bucket does not exist (${reason})`, { cause: error });
+  }
+  if (fields(error)?.name === 'NoSuchBucket') {
+    return new MissingBucketError(context.bucket, context.key ?? '', { cause: error });
   }
   if (isNotFound(error)) {
     return new MissingObjectError(context.bucket, context.key ?? '', { cause: error });

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
-import { MissingObjectError, ObjectTooLargeError } from './errors.js';
+import { MissingBucketError, MissingObjectError, ObjectTooLargeError } from './errors.js';
 import type { GetResult, HeadResult, ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
 import { readLimited } from './read-limited.js';
 import { isNotFound, toStorageError } from './s3-errors.js';
@@ -141,9 +141,8 @@ export function createS3ObjectStore(options: S3StoreOptions): ObjectStore {
       await client.send(new HeadBucketCommand({ Bucket: bucket }));
     } catch (error) {
       const mapped = toStorageError(error, { operation: 'HeadBucket', bucket });
-      throw mapped instanceof MissingObjectError
-        ? new Error(`HeadBucket s3://${bucket} failed: the bucket does not exist`, { cause: error })
-        : mapped;
+      // HeadBucket has no body: a missing bucket is a bare 404, which reads as a missing object.
+      throw mapped instanceof MissingObjectError ? new MissingBucketError(bucket, '', { cause: error }) : mapped;
     }
   }
 

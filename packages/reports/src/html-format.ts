@@ -52,19 +52,6 @@ export function formatFixed(value: number | null, digits: number, unit = ''): st
   return value === null ? '–' : `${value.toFixed(digits)}${unit}`;
 }
 
-/** Decimal units (kB = 1,000 bytes), as S3 consoles show sizes. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)} ${units[unit]}`;
-}
-
 export function formatMs(ms: number | null): string {
   if (ms === null) return '–';
   if (ms < 1000) return `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;

@@ -1,4 +1,5 @@
-import { dataValue, formatBytes, formatFixed, formatInteger, formatMs, markup, raw, type SafeHtml } from './html-format.js';
+import { formatBytes } from '@kpress/format';
+import { dataValue, formatFixed, formatInteger, formatMs, markup, raw, type SafeHtml } from './html-format.js';
 import { CONTENT_SECURITY_POLICY, REPORT_CSS, REPORT_SCRIPT } from './report-page-assets.js';
 import { failuresSection, imagesSection, samplesSection, slowestSection } from './report-sections.js';
 import { PHASES, type RunReport } from './run-report.js';

@@ -1,14 +1,5 @@
-import {
-  dataValue,
-  escapeHtml,
-  formatBytes,
-  formatFixed,
-  formatInteger,
-  formatMs,
-  markup,
-  raw,
-  type SafeHtml,
-} from './html-format.js';
+import { formatBytes } from '@kpress/format';
+import { dataValue, escapeHtml, formatFixed, formatInteger, formatMs, markup, raw, type SafeHtml } from './html-format.js';
 import type { ReportSample } from './render-report-html.js';
 import type { RunReport } from './run-report.js';
 

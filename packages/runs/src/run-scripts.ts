@@ -63,13 +63,14 @@ ${COMPLETION_CHECK}
 `;
 
 /**
- * KEYS: run hash. ARGV: reason, now (ms). Cancels a run that has not settled: returns 1 when
- * this call cancelled it, 0 when it was done, failed or cancelled already.
+ * KEYS: run hash. ARGV: reason, now (ms). Cancels a run that has not completed (a failed run
+ * too: the jobs its listing queued stop). Returns 1 when this call cancelled it, 0 when it was
+ * complete or cancelled already, -1 when there is no such run.
  */
 export const CANCEL_RUN = `
 local state = redis.call('HMGET', KEYS[1], 'finalized', 'state', 'cancelled', 'runId')
 if not state[4] then return -1 end
-if state[1] == '1' or state[2] == 'failed' or state[3] == '1' then return 0 end
+if state[1] == '1' or state[3] == '1' then return 0 end
 redis.call('HSET', KEYS[1], 'cancelled', '1', 'stateReason', ARGV[1], 'cancelledAt', ARGV[2])
 return 1
 `;

@@ -29,8 +29,8 @@ export interface StateFields {
 
 /** Derives the run's state (and why, for `failed`) from its hash at time `now`. */
 export function runStateOf(fields: StateFields, now: number): { state: RunState; reason: string | null } {
-  if (fields.state === 'failed') return { state: 'failed', reason: fields.stateReason ?? 'failed' };
   if (fields.cancelled === '1') return { state: 'cancelled', reason: fields.stateReason ?? null };
+  if (fields.state === 'failed') return { state: 'failed', reason: fields.stateReason ?? 'failed' };
   if (fields.finalized === '1') return { state: 'done', reason: null };
   if (fields.listingDone === '1') return { state: 'running', reason: null };
   const beat = Number(fields.heartbeatAt ?? fields.createdAt ?? 0);

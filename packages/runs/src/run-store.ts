@@ -179,8 +179,13 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
     },
 
     async listingAlive(runId) {
-      const [listingDone, heartbeatAt] = await redis.hmget(runKeys(prefix, runId).hash, 'listingDone', 'heartbeatAt');
-      return listingDone !== '1' && Date.now() - Number(heartbeatAt ?? 0) <= LISTING_STALE_MS;
+      const [listingDone, heartbeatAt, state] = await redis.hmget(
+        runKeys(prefix, runId).hash,
+        'listingDone',
+        'heartbeatAt',
+        'state',
+      );
+      return listingDone !== '1' && state !== 'failed' && Date.now() - Number(heartbeatAt ?? 0) <= LISTING_STALE_MS;
     },
 
     async isCancelled(runId) {

@@ -35,7 +35,9 @@ export async function runCancel(argv: string[], context: CommandContext): Promis
       `cancelled by kpress cancel at ${new Date().toISOString()}`,
     );
     if (!result.cancelled) {
-      context.stdout.write(`run ${runId} is ${before.state} already: nothing to cancel\n`);
+      context.stdout.write(
+        `run ${runId} is ${before.state === 'cancelled' ? 'cancelled' : 'complete'} already: nothing to cancel\n`,
+      );
       return 0;
     }
     if (result.completedRun) await session.complete(runId);

@@ -1,6 +1,6 @@
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildMetadata, compressImage } from '@kpress/compress';
 import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
@@ -42,11 +42,10 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
 
   const started = performance.now();
   const bytes = await readInput(input);
+  // Checked before quantizing, so a typo in OUT costs no work.
+  await checkOutputDirectory(output);
   const compressed = await compressImage(bytes, params, { maxPixels: context.config.maxPixels });
-  // Write beside the target and rename, so OUT is never seen half-written.
-  const temporary = `${output}.${process.pid}.tmp`;
-  await writeFile(temporary, compressed.output.bytes);
-  await rename(temporary, output);
+  await writeOutput(output, compressed.output.bytes);
   const metadata = buildMetadata(compressed, {
     runId: null,
     jobId: null,
@@ -65,13 +64,63 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
   return 0;
 }
 
+/** The input file's bytes; a missing, unreadable, directory or empty input is named with its reason. */
 async function readInput(path: string): Promise<Buffer> {
+  let bytes: Buffer;
   try {
-    return await readFile(path);
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new Error(`cannot read input ${path}: ${fileProblem(error)}`, { cause: error });
+  }
+  // The codec speaks of objects (S3); a local file gets its own words.
+  if (bytes.length === 0) throw new Error(`cannot read input ${path}: the file is empty (0 bytes)`);
+  return bytes;
+}
+
+async function checkOutputDirectory(output: string): Promise<void> {
+  const directory = dirname(output);
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(directory)).isDirectory();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`cannot read input ${path}: ${code === 'ENOENT' ? 'no such file' : String(error)}`, { cause: error });
+    throw new Error(
+      `cannot write ${output}: ${code === 'ENOENT' ? `directory ${directory} does not exist` : fileProblem(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
+  if (!isDirectory) throw new Error(`cannot write ${output}: ${directory} is not a directory`);
+}
+
+/** Writes beside the target and renames, so OUT is never seen half-written; no temporary file survives a failure. */
+async function writeOutput(output: string, bytes: Uint8Array): Promise<void> {
+  const temporary = `${output}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, bytes);
+    await rename(temporary, output);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? `directory ${dirname(output)} does not exist` : fileProblem(error);
+    throw new Error(`cannot write ${output}: ${reason}`, { cause: error });
+  }
+}
+
+const FILE_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOSPC: 'no space left on the device',
+};
+
+/** A file system error in a few words: "no such file", "is a directory", "permission denied" … */
+function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return (code === undefined ? undefined : FILE_PROBLEMS[code]) ?? (error as Error).message;
 }
 
 function checkExtension(output: string, format: string): void {

@@ -4,6 +4,7 @@ import { IMAGE_QUEUE, SCHEDULE_QUEUE } from '@kpress/job-contract';
 import { createRunStore } from '@kpress/runs';
 import { Queue } from 'bullmq';
 import { connectRedis, createObjectStore } from '../clients.js';
+import { integerFlag } from '../integer-flag.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
@@ -37,7 +38,7 @@ export async function runDashboard(argv: string[], context: CommandContext): Pro
     context.stdout.write(`${DASHBOARD_HELP}\n`);
     return 0;
   }
-  const port = portFlag(values.port);
+  const port = integerFlag('port', values.port, 3000, { min: 0, max: 65535 });
   const host = values.host ?? '0.0.0.0';
   if (host === '') throw new UsageError('--host must not be empty');
   const admin = values.admin === true;
@@ -72,13 +73,4 @@ export async function runDashboard(argv: string[], context: CommandContext): Pro
   }
   logger.info('dashboard stopped');
   return 0;
-}
-
-function portFlag(raw: string | undefined): number {
-  if (raw === undefined) return 3000;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(value) || value < 0 || value > 65535) {
-    throw new UsageError(`--port must be an integer between 0 and 65535, received ${JSON.stringify(raw)}`);
-  }
-  return value;
 }

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { checkRunId, formatS3Url, newRunId, overlapReason, parseS3Url } from '@kpress/job-contract';
 import { objectsFromManifest, objectsUnderPrefix } from '@kpress/producer';
+import { checkBucketExists } from '../bucket-check.js';
+import { createObjectStore } from '../clients.js';
 import { runEnqueueFlow } from '../enqueue-flow.js';
 import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
 import { openRunSession } from '../run-session.js';
@@ -72,6 +74,14 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
     }
   }
 
+  // Before Redis and before the run is recorded: a wrong bucket or missing credentials leave nothing behind.
+  const probe = createObjectStore(config);
+  try {
+    if (source) await checkBucketExists(probe, source, `source ${positionals[0]}`);
+    await checkBucketExists(probe, destination, `--to ${values.to}`);
+  } finally {
+    probe.destroy();
+  }
   const session = await openRunSession(context);
   try {
     return await runEnqueueFlow(

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { formatDuration } from '@kpress/producer';
 import type { RunSnapshot } from '@kpress/runs';
+import { integerFlag } from '../integer-flag.js';
 import { openRunSession } from '../run-session.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
@@ -26,10 +27,7 @@ export async function runRuns(argv: string[], context: CommandContext): Promise<
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`runs takes no argument, received ${JSON.stringify(positionals[0])}`);
-  const limit = values.limit === undefined ? 20 : Number(values.limit);
-  if (!/^\d+$/.test(values.limit ?? '20') || limit < 1 || limit > 1000) {
-    throw new UsageError(`--limit must be an integer between 1 and 1000, received ${JSON.stringify(values.limit)}`);
-  }
+  const limit = integerFlag('limit', values.limit, 20, { min: 1, max: 1000 });
   const session = await openRunSession(context);
   try {
     const ids = await session.runs.recent(limit);

@@ -1,8 +1,16 @@
 import { parseArgs } from 'node:util';
-import { checkScheduleName, overlapReason, parseS3Url, SCHEDULE_QUEUE, type ScheduleTick } from '@kpress/job-contract';
+import {
+  checkScheduleName,
+  overlapReason,
+  parseS3Url,
+  SCHEDULE_QUEUE,
+  scheduleLockKey,
+  type ScheduleTick,
+} from '@kpress/job-contract';
 import { Queue } from 'bullmq';
 import { connectRedis } from '../clients.js';
 import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
+import { removeScheduleTicks } from '../schedule-ticks.js';
 import { asUsageError, UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
@@ -54,6 +62,8 @@ export async function runSchedule(argv: string[], context: CommandContext): Prom
         const to = asUsageError(() => parseS3Url(values.to!, '--to'));
         const overlap = overlapReason(from, to);
         if (overlap !== null) throw new UsageError(`refusing --from ${values.from} → --to ${values.to}: ${overlap}`);
+        const tz = values.tz ?? 'UTC';
+        checkTimeZone(tz);
         const tick: ScheduleTick = {
           version: 1,
           name: scheduleName,
@@ -64,13 +74,13 @@ export async function runSchedule(argv: string[], context: CommandContext): Prom
         try {
           await queue.upsertJobScheduler(
             scheduleName,
-            { pattern: values.cron, tz: values.tz ?? 'UTC' },
+            { pattern: values.cron, tz },
             { name: 'tick', data: tick, opts: { removeOnComplete: 100, removeOnFail: 100 } },
           );
         } catch (error) {
           throw new UsageError(`--cron ${JSON.stringify(values.cron)} is not a valid cron pattern: ${(error as Error).message}`);
         }
-        context.stdout.write(`schedule ${scheduleName}: ${values.cron} (${values.tz ?? 'UTC'}) ${values.from} → ${values.to}\n`);
+        context.stdout.write(`schedule ${scheduleName}: ${values.cron} (${tz}) ${values.from} → ${values.to}\n`);
         return 0;
       }
       case 'list': {
@@ -88,6 +98,10 @@ export async function runSchedule(argv: string[], context: CommandContext): Prom
       case 'remove': {
         const scheduleName = asUsageError(() => checkScheduleName(name ?? ''));
         const removed = await queue.removeJobScheduler(scheduleName);
+        // BullMQ keeps the scheduler's finished ticks (jobs "repeat:NAME:…"); they go with it, as does the tick lock.
+        const ticks = await removeScheduleTicks(queue, scheduleName);
+        await redis.del(scheduleLockKey(context.config.prefix, scheduleName));
+        context.logger.debug({ schedule: scheduleName, ticks }, 'removed the ticks of the schedule');
         if (!removed) {
           context.stderr.write(`kpress schedule: no schedule named ${scheduleName}\n`);
           return 1;
@@ -101,5 +115,14 @@ export async function runSchedule(argv: string[], context: CommandContext): Prom
   } finally {
     await queue.close();
     redis.disconnect();
+  }
+}
+
+/** An IANA zone Node knows ("Europe/Paris", "UTC"); BullMQ would otherwise report it as a bad --cron. */
+function checkTimeZone(tz: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    throw new UsageError(`--tz must be an IANA time zone such as "Europe/Paris" or "UTC", received ${JSON.stringify(tz)}`);
   }
 }

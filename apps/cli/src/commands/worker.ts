@@ -14,7 +14,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connectRedis, createObjectStore } from '../clients.js';
 import { completeRun } from '../run-completion.js';
-import { UsageError } from '../usage-error.js';
+import { integerFlag } from '../integer-flag.js';
 import type { CommandContext } from './command.js';
 
 export const WORKER_HELP = `Usage: kpress worker [--concurrency N] [--port P] [--drain-timeout S] [--lock-duration MS]
@@ -51,11 +51,14 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
     context.stdout.write(`${WORKER_HELP}\n`);
     return 0;
   }
-  const concurrency = integerFlag('concurrency', values.concurrency, availableParallelism(), 1, 256);
-  const port = values.port === undefined ? null : integerFlag('port', values.port, 0, 0, 65535);
-  const drainSeconds = integerFlag('drain-timeout', values['drain-timeout'], 60, 0, 86_400);
-  const lockDurationMs = integerFlag('lock-duration', values['lock-duration'], 60_000, 500, 3_600_000);
-  const niceIncrement = integerFlag('compress-nice', values['compress-nice'], COMPRESS_THREAD_NICE_INCREMENT, 0, 19);
+  const concurrency = integerFlag('concurrency', values.concurrency, availableParallelism(), { min: 1, max: 256 });
+  const port = values.port === undefined ? null : integerFlag('port', values.port, 0, { min: 0, max: 65535 });
+  const drainSeconds = integerFlag('drain-timeout', values['drain-timeout'], 60, { min: 0, max: 86_400 });
+  const lockDurationMs = integerFlag('lock-duration', values['lock-duration'], 60_000, { min: 500, max: 3_600_000 });
+  const niceIncrement = integerFlag('compress-nice', values['compress-nice'], COMPRESS_THREAD_NICE_INCREMENT, {
+    min: 0,
+    max: 19,
+  });
   const { config } = context;
   const logger = context.logger.child({ role: 'worker' });
 
@@ -155,15 +158,6 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
   store.destroy();
   logger.info({ drained }, 'worker stopped');
   return 0;
-}
-
-function integerFlag(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`--${name} must be an integer between ${min} and ${max}, received ${JSON.stringify(raw)}`);
-  }
-  return value;
 }
 
 async function pingWithin(redis: Redis, ms: number): Promise<boolean> {
