@@ -44,6 +44,49 @@ describe('security: bucket allow-list', () => {
     assert.notEqual(await h.store.head(destination, 'out/a.png.json'), null);
   });
 
+  it('schedule add refuses a bucket outside the list (exit 2), and a tick of a schedule made before the list changed refuses to list it', async () => {
+    for (const [from, to] of [
+      [`s3://${source}/in/`, `s3://${other}/out/`],
+      [`s3://${other}/in/`, `s3://${destination}/out/`],
+    ]) {
+      const result = await h.cli(['schedule', 'add', 'forbidden', '--cron', '0 3 * * *', '--from', from!, '--to', to!], allowed);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, new RegExp(`bucket ${other} is not in KPRESS_ALLOWED_BUCKETS`));
+    }
+    const listed = await h.cli(['schedule', 'list'], allowed);
+    assert.doesNotMatch(listed.stdout, /forbidden/);
+    // Added without the list, ticked by a worker that has it: the tick lists nothing, writes no report.
+    const added = await h.cli([
+      'schedule',
+      'add',
+      'sneaky',
+      '--cron',
+      '* * * * * *',
+      '--from',
+      `s3://${other}/in/`,
+      '--to',
+      `s3://${destination}/sneaky/`,
+    ]);
+    assert.equal(added.code, 0, added.stderr);
+    try {
+      await eventually(
+        () =>
+          Promise.resolve(
+            /scheduled run refused: the source bucket \S+ is not in KPRESS_ALLOWED_BUCKETS/.test(worker.output()) || undefined,
+          ),
+        20_000,
+        'a tick to be refused',
+      );
+      const runs = await Promise.all((await h.runs.recent(100)).map((id) => h.runs.get(id)));
+      assert.equal(runs.filter((run) => run?.origin === 'schedule:sneaky').length, 0, 'no run of the forbidden source');
+      const written = [];
+      for await (const object of h.store.list(destination, 'sneaky/')) written.push(object.key);
+      assert.deepEqual(written, [], 'no report or output under the destination');
+    } finally {
+      await h.cli(['schedule', 'remove', 'sneaky']);
+    }
+  });
+
   it('the worker rejects hand-made jobs reading or writing another bucket, touching nothing', async () => {
     const job = (from: string, to: string): Record<string, unknown> => ({
       version: 1,

@@ -1,5 +1,5 @@
 import { parseS3Url, reportKeys } from '@kpress/job-contract';
-import { type EnqueueRequest, enqueueRun, formatStatus, OverlapError, watchRun } from '@kpress/producer';
+import { type EnqueueRequest, enqueueRun, formatStatus, RunRefusedError, watchRun } from '@kpress/producer';
 import { RunConflictError, RunExistsError, type RunSnapshot } from '@kpress/runs';
 import type { CommandContext } from './commands/command.js';
 import type { RunSession } from './run-session.js';
@@ -62,7 +62,7 @@ export async function runEnqueueFlow(
       });
     } catch (error) {
       if (isTerminal(stderr)) stderr.write('\n');
-      if (error instanceof RunExistsError || error instanceof RunConflictError || error instanceof OverlapError) {
+      if (error instanceof RunExistsError || error instanceof RunConflictError || error instanceof RunRefusedError) {
         throw new UsageError(error.message);
       }
       const createdRun = created.runId;

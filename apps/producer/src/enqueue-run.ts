@@ -84,9 +84,9 @@ export interface EnqueueDeps {
 /** Objects examined per batch: bounded memory, one addBulk per batch. */
 export const BATCH_SIZE = 500;
 
-/** A source and destination that overlap: refused before anything is recorded. */
-export class OverlapError extends Error {
-  override readonly name = 'OverlapError';
+/** A run refused before anything is recorded: its source and destination overlap, or a bucket is not allowed. */
+export class RunRefusedError extends Error {
+  override readonly name = 'RunRefusedError';
 }
 
 /**
@@ -98,10 +98,19 @@ export class OverlapError extends Error {
  */
 export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Promise<EnqueueProgress> {
   const { runId, destination } = request;
+  const allowed = request.allowedBuckets;
+  for (const [what, bucket] of [
+    ['source', request.sourcePrefix?.bucket],
+    ['destination', destination.bucket],
+  ] as const) {
+    if (allowed && bucket !== undefined && !allowed.has(bucket)) {
+      throw new RunRefusedError(`the ${what} bucket ${bucket} is not in KPRESS_ALLOWED_BUCKETS`);
+    }
+  }
   if (request.sourcePrefix) {
     const overlap = overlapReason(request.sourcePrefix, destination);
     if (overlap !== null) {
-      throw new OverlapError(
+      throw new RunRefusedError(
         `source ${request.sourceLabel} and destination s3://${destination.bucket}/${destination.key} overlap: ${overlap}`,
       );
     }

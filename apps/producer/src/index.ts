@@ -2,7 +2,7 @@
 export {
   BATCH_SIZE,
   enqueueRun,
-  OverlapError,
+  RunRefusedError,
   type EnqueueDeps,
   type EnqueueProgress,
   type EnqueueRequest,

@@ -5,7 +5,7 @@ import type { Job, Queue } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { enqueueRun, OverlapError } from './enqueue-run.js';
+import { enqueueRun, RunRefusedError } from './enqueue-run.js';
 import { objectsUnderPrefix } from './source-objects.js';
 
 export interface ScheduleTickDeps {
@@ -17,6 +17,8 @@ export interface ScheduleTickDeps {
   readonly imageQueue: Queue;
   readonly logger: Logger;
   readonly maxInputBytes: number;
+  /** Buckets runs may read and write (KPRESS_ALLOWED_BUCKETS), checked again on every tick. Default: any. */
+  readonly allowedBuckets?: ReadonlySet<string> | null;
   readonly onRunComplete: (runId: string) => Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export function createScheduleTickProcessor(deps: ScheduleTickDeps): (job: Job) 
           dryRun: false,
           origin: `schedule:${tick.name}`,
           maxInputBytes: deps.maxInputBytes,
+          allowedBuckets: deps.allowedBuckets ?? null,
         },
         {
           store: deps.store,
@@ -83,8 +86,11 @@ export function createScheduleTickProcessor(deps: ScheduleTickDeps): (job: Job) 
           log.warn({ activeRunId: error.activeRunId }, error.message);
           return { overlapped: true };
         }
-        // The source and destination overlap: every tick would fail the same way.
-        if (error instanceof OverlapError) throw new UnrecoverableError(error.message);
+        // Overlap or a bucket not allowed: every tick would fail the same way.
+        if (error instanceof RunRefusedError) {
+          log.error({ from: tick.from, to: tick.to }, `scheduled run refused: ${error.message}`);
+          throw new UnrecoverableError(error.message);
+        }
         throw error;
       }
       log.info({ runId, queued: progress.queued, skipped: progress.skipped }, 'scheduled run started');

@@ -112,6 +112,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
       imageQueue: queue,
       logger,
       maxInputBytes: config.maxInputBytes,
+      allowedBuckets: config.allowedBuckets,
       onRunComplete: (runId) => completeRun({ runs, store, logger }, runId),
     }),
     { connection: scheduleConnection, prefix: config.prefix, concurrency: 1 },
