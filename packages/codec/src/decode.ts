@@ -73,11 +73,14 @@ export async function decodeImage(input: Buffer, options: DecodeOptions): Promis
   } catch (error) {
     if (error instanceof BadImageError) throw error;
     if (NO_DECODER.test(messageOf(error))) {
-      const name = metadata.compression === undefined ? format : `${format}/${metadata.compression}`;
+      const compression = (metadata.compression ?? format).toUpperCase();
+      const name = metadata.compression === 'hevc' ? 'HEIC (HEIF with HEVC compression)' : `${format} (${compression})`;
       throw new BadImageError(
         'unsupported-format',
-        `${describeFormat(name)} images cannot be decoded: this build has no decoder for ${name} (${lastLine(error)})`,
-        { cause: error },
+        `${name} images cannot be decoded: this build has no ${compression} decoder`,
+        {
+          cause: error,
+        },
       );
     }
     throw new BadImageError('corrupt-image', `the image data is corrupt or truncated: ${oneLine(messageOf(error))}`, {
@@ -117,10 +120,6 @@ async function readMetadata(input: Buffer): Promise<sharp.Metadata> {
   }
 }
 
-function describeFormat(name: string): string {
-  return name === 'heif/hevc' ? 'HEIC (HEIF with HEVC compression)' : name;
-}
-
 function isOpaque(rgba: Buffer): boolean {
   for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return false;
   return true;
@@ -135,14 +134,4 @@ function oneLine(message: string): string {
   const lines = [...new Set(message.split('\n').map((line) => line.trim()))].filter((line) => line !== '');
   const joined = lines.join('; ');
   return joined.length > 300 ? `${joined.slice(0, 297)}…` : joined;
-}
-
-function lastLine(error: unknown): string {
-  return (
-    messageOf(error)
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line !== '')
-      .at(-1) ?? ''
-  );
 }
