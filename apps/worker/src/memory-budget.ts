@@ -69,3 +69,8 @@ export function readCgroupMemoryLimit(): number | null {
   }
   return null;
 }
+
+/** Bytes left for jobs under a container memory limit with the default budget (deployment checks). */
+export function jobMemoryUnderLimit(limitBytes: number, processes: number): number {
+  return Math.floor(limitBytes * CGROUP_LIMIT_SHARE) - baseMemoryBytes(processes);
+}
