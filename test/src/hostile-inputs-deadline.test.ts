@@ -89,7 +89,7 @@ describe('pipeline: a job past its deadline', () => {
     assert.equal(report.complete, true, 'the run is complete');
     assert.deepEqual([report.done, report.failed], [1, 1]);
     assert.equal(report.failures[0]?.code, 'timeout');
-    assert.match(report.failures[0]!.reason, /job timeout of 3 s \(--job-timeout\)/);
+    assert.match(report.failures[0].reason, /job timeout of 3 s \(--job-timeout\)/);
     assert.equal(worker.child.exitCode, null, 'the worker is still running');
     await worker.stop();
   });

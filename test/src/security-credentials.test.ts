@@ -162,7 +162,11 @@ describe('security: Redis password changed under a running worker', () => {
     const url = `redis://:${OLD_SECRET}@127.0.0.1:${server.port}`;
     const worker = h.startWorker(['--concurrency', '1'], { REDIS_URL: url, LOG_LEVEL: 'debug' });
     try {
-      await eventually(async () => (/worker started/.test(worker.output()) ? true : undefined), 30_000, 'the worker to start');
+      await eventually(
+        () => Promise.resolve(/worker started/.test(worker.output()) ? true : undefined),
+        30_000,
+        'the worker to start',
+      );
       const admin = new Redis(url);
       await admin.config('SET', 'requirepass', NEW_SECRET);
       // Every other connection drops and reconnects, authenticating with the old password.
