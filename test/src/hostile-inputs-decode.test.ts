@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { CORPUS_K, makeHostileCorpus, type HostileInput } from './support/hostile-corpus.js';
 import { rgbPsnr } from './support/psnr.js';
 import { SAMPLES } from './support/repo.js';
+import { heicImage, jpeg2000Image } from './support/unsupported-images.js';
 
 const MAX_PIXELS = 100_000_000;
 
@@ -82,4 +83,41 @@ describe('hostile inputs: decodeImage and compressImage', () => {
       assert.ok(decoded.data[0]! > 200 && decoded.data[1]! < 80 && decoded.data[2]! < 80, `${item.name}: first frame`);
     }
   });
+});
+
+describe('hostile inputs: data-starved and undecodable formats', () => {
+  it('fails a JPEG whose data stops after 2 kB as corrupt-image, fast, though its header claims 4000×3000', async () => {
+    const whole = await sharp(join(SAMPLES, 'flower.jpg')).resize(4000, 3000, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();
+    // The first 2,119 bytes, closed by an EOI marker: libjpeg reports "premature end of data
+    // segment" as a warning only and fills the missing 12 MP with grey (a file simply cut short
+    // already fails under failOn 'error').
+    const starved = Buffer.concat([whole.subarray(0, 2119), Buffer.from([0xff, 0xd9])]);
+    assert.equal(starved.length, 2121);
+    assert.deepEqual([(await sharp(starved).metadata()).width, (await sharp(starved).metadata()).height], [4000, 3000]);
+    const started = performance.now();
+    await assert.rejects(compressImage(starved, resolveParams({ k: CORPUS_K }), { maxPixels: MAX_PIXELS }), (error: unknown) => {
+      assert.ok(error instanceof BadImageError);
+      assert.equal(error.code, 'corrupt-image');
+      assert.match(error.message, /truncated: .*premature end of data segment/);
+      return true;
+    });
+    const ms = performance.now() - started;
+    assert.ok(ms < 3_000, `refused in ${Math.round(ms)} ms, before any quantization`);
+  });
+
+  for (const [name, body, format] of [
+    ['HEIC (no HEVC decoder in this build)', heicImage(64, 48), /HEIC/],
+    ['JPEG 2000 (no decoder in this build)', jpeg2000Image(64, 48), /JPEG 2000/],
+  ] as const) {
+    it(`fails ${name} as unsupported-format, with a one-line reason naming the format`, async () => {
+      await assert.rejects(decodeImage(body, { maxPixels: MAX_PIXELS }), (error: unknown) => {
+        assert.ok(error instanceof BadImageError);
+        assert.equal(error.code, 'unsupported-format', error.message);
+        assert.match(error.message, format);
+        assert.doesNotMatch(error.message, /\n/, 'one line');
+        assert.ok(error.message.length < 200, error.message);
+        return true;
+      });
+    });
+  }
 });

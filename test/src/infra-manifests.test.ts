@@ -5,7 +5,8 @@ import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
-import { CONFIG_VARIABLES } from '@kpress/cli';
+import { CONFIG_VARIABLES, jobMemoryUnderLimit, parseByteSize } from '@kpress/cli';
+import { estimateCompressBytes } from '@kpress/compress';
 import { IMAGE_QUEUE } from '@kpress/job-contract';
 import { PRODUCER_NODE_OPTIONS } from '@kpress/producer';
 import { Deployment } from 'kubernetes-models/apps/v1';
@@ -311,6 +312,26 @@ describe('infra/k8s', () => {
 
   it('base: probes, grace period, KEDA triggers and CronJob fit the worker and the configuration', () => {
     checkWorkloads(baseManifests);
+  });
+
+  it('base: the worker memory limit holds the largest image KPRESS_MAX_PIXELS allows, at the --concurrency it runs', () => {
+    const worker = find(baseManifests, 'Deployment').spec!.template!.spec.containers[0]!;
+    const data = find(baseManifests, 'ConfigMap').data!;
+    const limit = parseByteSize(worker.resources?.limits?.memory ?? '');
+    assert.ok(limit !== null, `a memory limit in bytes, Mi or Gi: ${worker.resources?.limits?.memory}`);
+    const concurrency = Number(flagValue(worker.args ?? [], '--concurrency'));
+    assert.ok(Number.isInteger(concurrency) && concurrency >= 1, "the worker sets --concurrency (else it uses the node's cores)");
+    assert.equal(flagValue(worker.args ?? [], '--memory-budget'), undefined, 'the budget follows the limit (its default)');
+    const maxPixels = Number(data.KPRESS_MAX_PIXELS);
+    const maxInputBytes = Number(data.KPRESS_MAX_INPUT_BYTES);
+    const forJobs = jobMemoryUnderLimit(limit, concurrency);
+    // The costliest output format, the largest input: an image the configuration accepts must
+    // never be refused for memory (too-many-pixels from the budget).
+    const largest = estimateCompressBytes({ width: maxPixels, height: 1 }, maxInputBytes, 'webp');
+    assert.ok(largest <= forJobs, `one ${maxPixels / 1e6} MP image needs ${largest} B, the limit leaves ${forJobs} B for jobs`);
+    // Requests: at least one typical job (PNG output) on top of the processes' base.
+    const request = parseByteSize(worker.resources?.requests?.memory ?? '');
+    assert.ok(request !== null && request <= limit, 'a memory request within the limit');
   });
 
   it('the example overlay renders with its image tag, replica bounds and buckets', async (t) => {

@@ -5,7 +5,7 @@ import { IMAGE_QUEUE } from '@kpress/job-contract';
 import { startRedisServer, type RedisServer } from '@kpress/local-services';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { startPipelineHarness, type PipelineHarness, type WorkerProcess } from './support/pipeline-harness.js';
+import { eventually, startPipelineHarness, type PipelineHarness, type WorkerProcess } from './support/pipeline-harness.js';
 import { makePhotos } from './support/test-images.js';
 
 const REDIS_SECRET = `redis-pw-${randomBytes(6).toString('hex')}`;
@@ -135,6 +135,54 @@ describe('security: Redis ACL user and credentials', () => {
     assert.ok(out.length > 10, 'kpress keys were read');
     return out;
   }
+});
+
+/**
+ * A password change under a running worker: every connection (kpress's own and those BullMQ
+ * duplicates from them) re-authenticates with the old password and gets WRONGPASS. ioredis puts
+ * the AUTH command's arguments on that error; none may reach the logs.
+ */
+describe('security: Redis password changed under a running worker', () => {
+  const OLD_SECRET = `old-pw-${randomBytes(6).toString('hex')}`;
+  const NEW_SECRET = `new-pw-${randomBytes(6).toString('hex')}`;
+  let h: PipelineHarness;
+  let server: RedisServer;
+
+  before(async () => {
+    h = await startPipelineHarness();
+    server = await startRedisServer({ password: OLD_SECRET });
+  });
+
+  after(async () => {
+    await server.stop();
+    await h.close();
+  });
+
+  it('logs the WRONGPASS errors of every reconnection without the old password', async () => {
+    const url = `redis://:${OLD_SECRET}@127.0.0.1:${server.port}`;
+    const worker = h.startWorker(['--concurrency', '1'], { REDIS_URL: url, LOG_LEVEL: 'debug' });
+    try {
+      await eventually(
+        () => Promise.resolve(/worker started/.test(worker.output()) ? true : undefined),
+        30_000,
+        'the worker to start',
+      );
+      const admin = new Redis(url);
+      await admin.config('SET', 'requirepass', NEW_SECRET);
+      // Every other connection drops and reconnects, authenticating with the old password.
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'normal');
+      admin.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+    } finally {
+      await worker.stop('SIGKILL');
+    }
+    const output = worker.output();
+    assert.match(output, /WRONGPASS/, 'the reconnections failed and were logged: the path was exercised');
+    assert.match(output, /"name":"auth"/, 'the failed AUTH command is logged, with its arguments masked');
+    const at = output.indexOf(OLD_SECRET);
+    assert.equal(at, -1, `the old password leaked: …${output.slice(Math.max(0, at - 300), at + 50)}…`);
+    assert.equal(output.indexOf(NEW_SECRET), -1);
+  });
 });
 
 function assertNoSecret(text: string): void {

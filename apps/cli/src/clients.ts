@@ -3,6 +3,7 @@ import { createS3ObjectStore, type ObjectStore } from '@kpress/object-store';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type Config, redactUrl } from './config.js';
+import { scrubConnectionErrors } from './scrub-credentials.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -21,9 +22,9 @@ export async function connectRedis(config: Config, role: 'worker' | 'client', lo
     ...(config.redisTlsCaFile === undefined ? {} : { tls: { ca: readCaFile(config.redisTlsCaFile) } }),
   });
   let lastError: Error | undefined;
-  // Registered before BullMQ's listeners, so every listener and log sees the scrubbed error.
+  // Before BullMQ's listeners, on this connection and those BullMQ duplicates from it.
+  scrubConnectionErrors(redis);
   redis.on('error', (error: Error) => {
-    scrubCredentials(error);
     lastError = error;
     logger.debug({ err: error }, 'redis connection error');
   });
@@ -41,17 +42,6 @@ export async function connectRedis(config: Config, role: 'worker' | 'client', lo
   redis.options.retryStrategy = (attempt) => Math.min(attempt * 200, 2_000);
   await warnUnlessNoEviction(redis, logger);
   return redis;
-}
-
-/**
- * ioredis attaches the failed command to reply errors (`error.command.args`): for AUTH and
- * HELLO that is the username and password, which pino would log with the error.
- */
-function scrubCredentials(error: unknown): void {
-  const command = (error as { command?: { name?: unknown; args?: unknown } } | null)?.command;
-  if (command && typeof command.name === 'string' && /^(auth|hello)$/i.test(command.name) && Array.isArray(command.args)) {
-    command.args = command.args.map(() => '***');
-  }
 }
 
 function readCaFile(path: string): Buffer {

@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { formatLogLine } from './log-line.js';
+import { serializeErrorWithoutCredentials } from './scrub-credentials.js';
 
 /** Commands that run until stopped: their start/stop lines are worth seeing on a terminal too. */
 const LONG_RUNNING: ReadonlySet<string> = new Set(['worker', 'dashboard']);
@@ -28,6 +29,11 @@ export function defaultLogLevel(command: string, interactive: boolean): Config['
 export function createLogger(config: Pick<Config, 'logLevel' | 'logLevelSet'>, target: LoggerTarget): Logger {
   const interactive = target.stderr.isTTY === true;
   const level = config.logLevelSet ? config.logLevel : defaultLogLevel(target.command, interactive);
-  if (!interactive) return pino({ level, base: { pid: process.pid } }, pino.destination(2));
-  return pino({ level, base: { pid: process.pid } }, { write: (line: string) => target.stderr.write(formatLogLine(line)) });
+  // Every error logged under these keys loses AUTH/HELLO arguments, whoever raised it.
+  const serializers = { err: serializeErrorWithoutCredentials, error: serializeErrorWithoutCredentials };
+  if (!interactive) return pino({ level, base: { pid: process.pid }, serializers }, pino.destination(2));
+  return pino(
+    { level, base: { pid: process.pid }, serializers },
+    { write: (line: string) => target.stderr.write(formatLogLine(line)) },
+  );
 }

@@ -1,9 +1,9 @@
 import type { CompressParams } from '@kpress/compress';
 import type { QuantizeStats } from '@kpress/kmeans-core';
 
-/** What a compress thread is started with (workerData). */
+/** What a compress process is started with (its first argument, as JSON). */
 export interface CompressThreadOptions {
-  /** Nice levels below its process the thread runs once warm (Linux); 0 keeps its priority. */
+  /** Nice levels below the worker its main thread runs once warm (Linux); 0 keeps its priority. */
   readonly niceIncrement: number;
 }
 
@@ -31,7 +31,7 @@ export interface CompressFailure {
 
 export type CompressReply = CompressSuccess | CompressFailure;
 
-/** Posted once by a compress thread when its warm-up is done and it runs optimised code. */
+/** Sent once by a compress process when its warm-up is done and it runs optimised code. */
 export interface ThreadReady {
   readonly ready: true;
 }

@@ -4,7 +4,7 @@ import { CompressFailedError } from './cpu-pool.js';
 /** How a job failure is reported and whether retrying could help. */
 export interface FailureVerdict {
   readonly permanent: boolean;
-  /** Stable code for scripts and reports: missing-object, not-an-image, corrupt-image, too-many-pixels … */
+  /** Stable code for scripts and reports: missing-object, not-an-image, corrupt-image, unsupported-format, too-many-pixels, timeout … */
   readonly code: string;
   readonly reason: string;
 }

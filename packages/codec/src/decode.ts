@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { BadImageError } from './errors.js';
+import { unsupportedFormatOf } from './unsupported-formats.js';
 
 export interface DecodedImage {
   /** 8-bit sRGB pixels, RGB or RGBA, row-major. */
@@ -17,13 +18,29 @@ export interface DecodeOptions {
 }
 
 /**
+ * Decoder warnings that mean pixels are missing: libjpeg's "Corrupt JPEG data: premature end of
+ * data segment" (the entropy-coded data ends early, yet the decoder fills the rest with grey and
+ * calls it a warning), "Premature end of JPEG file", and libvips' "truncated" reports. sharp's
+ * `failOn: 'error'` (stricter than 'truncated') already fails on an input that simply stops; these
+ * catch one that stops and then closes properly (an EOI marker after the cut).
+ */
+const MISSING_DATA = /premature end|truncat|unexpected end of|not enough data|out of data/i;
+
+/**
+ * libheif's answer for a compression it has no decoder for (HEVC in sharp's prebuilt libvips,
+ * which ships AV1 only).
+ */
+const NO_DECODER = /has not been built in|no decoding plugin|unsupported codec/i;
+
+/**
  * Decodes any image sharp reads into 8-bit sRGB: EXIF orientation applied, ICC profiles and
  * CMYK converted to sRGB, 16-bit reduced to 8-bit, the first frame of animations. An alpha
  * channel is kept only when some pixel is not opaque.
  */
 export async function decodeImage(input: Buffer, options: DecodeOptions): Promise<DecodedImage> {
   const metadata = await readMetadata(input);
-  const { width, height, format } = metadata;
+  const { width, height } = metadata;
+  const format = metadata.format ?? 'unknown';
   if (!width || !height) throw new BadImageError('not-an-image', 'the image header has no dimensions');
   // Header dimensions are of the stored (unrotated) image; the product is what matters.
   if (width * height > options.maxPixels) {
@@ -33,11 +50,16 @@ export async function decodeImage(input: Buffer, options: DecodeOptions): Promis
     );
   }
   try {
+    const warnings: string[] = [];
     const pipeline = sharp(input, { limitInputPixels: options.maxPixels, failOn: 'error', pages: 1 })
       .rotate()
       .toColourspace('srgb');
+    pipeline.on('warning', (warning: string) => warnings.push(warning));
     const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    if (info.channels === 3) return { data, width: info.width, height: info.height, channels: 3, format: format ?? 'unknown' };
+    // Checked after the decode (a flat-grey image decodes fast): a costlier quantization would follow.
+    const missing = warnings.find((warning) => MISSING_DATA.test(warning));
+    if (missing !== undefined) throw new BadImageError('corrupt-image', `the image data is truncated: ${oneLine(missing)}`);
+    if (info.channels === 3) return { data, width: info.width, height: info.height, channels: 3, format };
     if (info.channels !== 4)
       throw new BadImageError('unsupported-image', `decoding gave ${info.channels} channels, expected 3 or 4`);
     if (isOpaque(data)) {
@@ -45,12 +67,35 @@ export async function decodeImage(input: Buffer, options: DecodeOptions): Promis
         .removeAlpha()
         .raw()
         .toBuffer();
-      return { data: rgb, width: info.width, height: info.height, channels: 3, format: format ?? 'unknown' };
+      return { data: rgb, width: info.width, height: info.height, channels: 3, format };
     }
-    return { data, width: info.width, height: info.height, channels: 4, format: format ?? 'unknown' };
+    return { data, width: info.width, height: info.height, channels: 4, format };
   } catch (error) {
     if (error instanceof BadImageError) throw error;
-    throw new BadImageError('corrupt-image', `the image data is corrupt or truncated: ${messageOf(error)}`, { cause: error });
+    if (NO_DECODER.test(messageOf(error))) {
+      const compression = (metadata.compression ?? format).toUpperCase();
+      const name = metadata.compression === 'hevc' ? 'HEIC (HEIF with HEVC compression)' : `${format} (${compression})`;
+      throw new BadImageError(
+        'unsupported-format',
+        `${name} images cannot be decoded: this build has no ${compression} decoder`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw new BadImageError('corrupt-image', `the image data is corrupt or truncated: ${oneLine(messageOf(error))}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Width and height from the image header, without decoding; null when sharp cannot read one. */
+export async function readImageSize(input: Buffer): Promise<{ readonly width: number; readonly height: number } | null> {
+  try {
+    const { width, height } = await sharp(input, { limitInputPixels: false }).metadata();
+    return width && height ? { width, height } : null;
+  } catch {
+    return null;
   }
 }
 
@@ -59,7 +104,17 @@ async function readMetadata(input: Buffer): Promise<sharp.Metadata> {
   try {
     return await sharp(input, { limitInputPixels: false }).metadata();
   } catch (error) {
-    throw new BadImageError('not-an-image', `the bytes are not an image format kpress reads: ${messageOf(error)}`, {
+    const unsupported = unsupportedFormatOf(input);
+    if (unsupported !== null) {
+      throw new BadImageError(
+        'unsupported-format',
+        `${unsupported} images cannot be decoded: this build has no ${unsupported} decoder`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw new BadImageError('not-an-image', `the bytes are not an image format kpress reads: ${oneLine(messageOf(error))}`, {
       cause: error,
     });
   }
@@ -72,4 +127,11 @@ function isOpaque(rgba: Buffer): boolean {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** libvips joins every message of its error buffer with newlines; a reason is one line. */
+function oneLine(message: string): string {
+  const lines = [...new Set(message.split('\n').map((line) => line.trim()))].filter((line) => line !== '');
+  const joined = lines.join('; ');
+  return joined.length > 300 ? `${joined.slice(0, 297)}…` : joined;
 }

@@ -1,5 +1,5 @@
 /** codec: image decoding (sharp) and indexed output encoding for kpress. */
-export { decodeImage, type DecodedImage, type DecodeOptions } from './decode.js';
+export { decodeImage, readImageSize, type DecodedImage, type DecodeOptions } from './decode.js';
 export { encodeImage, expandPalette, OUTPUT_FORMATS, type EncodedImage, type OutputFormat } from './encode.js';
 export { bitDepthFor, encodeIndexedPng, type IndexedImage, type IndexedPngOptions } from './indexed-png.js';
-export { BadImageError } from './errors.js';
+export { BadImageError, type BadImageCode } from './errors.js';

@@ -2,3 +2,4 @@
 export { compressImage, type CompressedImage, type CompressLimits, type CompressTimings } from './compress-image.js';
 export { buildMetadata, type CompressSummary, type MetadataContext, type MetadataDocument, type ObjectRef } from './metadata.js';
 export { DEFAULT_PARAMS, InvalidParamsError, resolveParams, type CompressParams } from './params.js';
+export { BYTES_PER_PIXEL, estimateCompressBytes, FIXED_BYTES } from './memory-estimate.js';

@@ -2,12 +2,14 @@ import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, extname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildMetadata, compressImage } from '@kpress/compress';
+import { buildMetadata } from '@kpress/compress';
+import { CompressFailedError, createCpuPool, DEFAULT_JOB_TIMEOUT_MS } from '@kpress/worker';
 import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
+import { integerFlag } from '../integer-flag.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
-export const COMPRESS_HELP = `Usage: kpress compress IN -o OUT [params] [--json]
+export const COMPRESS_HELP = `Usage: kpress compress IN -o OUT [params] [--json] [--job-timeout S]
 
 Quantizes one local image (no Redis or S3) and writes OUT. With --json, prints the metadata
 document to stdout.
@@ -15,6 +17,7 @@ document to stdout.
 Options:
   -o, --output FILE     where to write the image (required)
   --json                print the metadata document (DESIGN.md) to stdout
+  --job-timeout S       give up after S seconds (exit 1, "timeout"), as a worker does (default 300)
 ${PARAM_HELP}`;
 
 export async function runCompress(argv: string[], context: CommandContext): Promise<number> {
@@ -26,6 +29,7 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
       ...PARAM_FLAGS,
       output: { type: 'string', short: 'o' },
       json: { type: 'boolean' },
+      'job-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -39,12 +43,14 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
   const input = positionals[0]!;
   const output = values.output;
   checkExtension(output, params.format);
+  const jobTimeoutMs =
+    integerFlag('job-timeout', values['job-timeout'], DEFAULT_JOB_TIMEOUT_MS / 1000, { min: 1, max: 86_400 }) * 1000;
 
   const started = performance.now();
   const bytes = await readInput(input);
   // Checked before quantizing, so a typo in OUT costs no work.
   await checkOutputDirectory(output);
-  const compressed = await compressImage(bytes, params, { maxPixels: context.config.maxPixels });
+  const compressed = await compressInChildProcess(bytes, params, context.config.maxPixels, jobTimeoutMs);
   await writeOutput(output, compressed.output.bytes);
   const metadata = buildMetadata(compressed, {
     runId: null,
@@ -62,6 +68,27 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
   );
   if (values.json) context.stdout.write(`${JSON.stringify(metadata, null, 2)}\n`);
   return 0;
+}
+
+/**
+ * In a child process, as a worker does: past the deadline it is killed, which also stops native
+ * decoding (an SVG's filters can render for many minutes) that would keep this process alive.
+ */
+async function compressInChildProcess(
+  bytes: Buffer,
+  params: Parameters<ReturnType<typeof createCpuPool>['compress']>[1],
+  maxPixels: number,
+  jobTimeoutMs: number,
+): ReturnType<ReturnType<typeof createCpuPool>['compress']> {
+  const pool = createCpuPool(1, { jobTimeoutMs, niceIncrement: 0 });
+  try {
+    return await pool.compress(bytes, params, maxPixels);
+  } catch (error) {
+    if (error instanceof CompressFailedError) throw new Error(`${error.code}: ${error.message}`);
+    throw error;
+  } finally {
+    await pool.close();
+  }
 }
 
 /** The input file's bytes; a missing, unreadable, directory or empty input is named with its reason. */

@@ -8,6 +8,9 @@ import {
   createCpuPool,
   createImageWorker,
   createWorkerMetrics,
+  DEFAULT_JOB_TIMEOUT_MS,
+  defaultMemoryBudget,
+  parseByteSize,
   startHealthServer,
 } from '@kpress/worker';
 import { Queue, Worker } from 'bullmq';
@@ -15,10 +18,11 @@ import type { Redis } from 'ioredis';
 import { connectRedis, createObjectStore } from '../clients.js';
 import { completeRun } from '../run-completion.js';
 import { integerFlag } from '../integer-flag.js';
+import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
 export const WORKER_HELP = `Usage: kpress worker [--concurrency N] [--port P] [--drain-timeout S] [--lock-duration MS]
-                    [--compress-nice N]
+                    [--compress-nice N] [--job-timeout S] [--memory-budget BYTES]
 
 Processes image jobs until SIGTERM or SIGINT, then stops taking jobs, lets in-flight ones finish
 (up to --drain-timeout seconds; later ones are handed back to other workers) and exits 0.
@@ -32,7 +36,14 @@ Options:
   --compress-nice N   on Linux, run the compress threads N nice levels below the event loop, so
                       lock renewals and I/O never queue behind a quantizer; 0 keeps one priority
                       (default 10; with other busy processes on the same cores and no container
-                      CPU limits, they get more of the CPU than kpress)`;
+                      CPU limits, they get more of the CPU than kpress)
+  --job-timeout S     seconds one image may take to decode, quantize and encode; past it its
+                      process is killed and the image fails for good with code "timeout"
+                      (default 300: a 100 MP photo takes about 10 s on one core)
+  --memory-budget B   bytes the worker may use, e.g. 3435973836, 3276Mi or 3Gi; an image starts
+                      only when its estimated peak (from its header) fits beside those in flight,
+                      and one that can never fit fails with "too-many-pixels" (default 0.8 × the
+                      container's memory limit, else half the machine's memory)`;
 
 export async function runWorker(argv: string[], context: CommandContext): Promise<number> {
   const { values } = parseArgs({
@@ -44,6 +55,8 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
       'drain-timeout': { type: 'string' },
       'lock-duration': { type: 'string' },
       'compress-nice': { type: 'string' },
+      'job-timeout': { type: 'string' },
+      'memory-budget': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,6 +72,9 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
     min: 0,
     max: 19,
   });
+  const jobTimeoutMs =
+    integerFlag('job-timeout', values['job-timeout'], DEFAULT_JOB_TIMEOUT_MS / 1000, { min: 1, max: 86_400 }) * 1000;
+  const memoryBudgetBytes = memoryBudgetFlag(values['memory-budget']);
   const { config } = context;
   const logger = context.logger.child({ role: 'worker' });
 
@@ -68,7 +84,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
   const runs = createRunStore(redis, config.prefix);
   // Jobs are taken only once the compress threads are warm: a worker an autoscaler just started
   // processes its first image at full speed instead of holding it in unoptimised code.
-  const pool = createCpuPool(concurrency, { niceIncrement });
+  const pool = createPool(concurrency, { niceIncrement, jobTimeoutMs, memoryBudgetBytes });
   const warmUpStarted = performance.now();
   try {
     await pool.ready;
@@ -159,6 +175,25 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
   store.destroy();
   logger.info({ drained }, 'worker stopped');
   return 0;
+}
+
+function memoryBudgetFlag(raw: string | undefined): number {
+  if (raw === undefined) return defaultMemoryBudget();
+  const bytes = parseByteSize(raw);
+  if (bytes === null) {
+    throw new UsageError(`--memory-budget must be a number of bytes, or of Mi or Gi (e.g. 3Gi), received ${JSON.stringify(raw)}`);
+  }
+  return bytes;
+}
+
+/** The pool, or a usage error when the budget cannot hold even the processes' base. */
+function createPool(concurrency: number, options: Parameters<typeof createCpuPool>[1]): ReturnType<typeof createCpuPool> {
+  try {
+    return createCpuPool(concurrency, options);
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(`--memory-budget: ${error.message}`);
+    throw error;
+  }
 }
 
 async function pingWithin(redis: Redis, ms: number): Promise<boolean> {
