@@ -5,6 +5,8 @@ import type { QuantizeStats } from '@kpress/kmeans-core';
 export interface CompressThreadOptions {
   /** Nice levels below the worker its main thread runs once warm (Linux); 0 keeps its priority. */
   readonly niceIncrement: number;
+  /** Run the quantizer's warm-up before taking jobs (a worker: yes; one-shot `kpress compress`: no). */
+  readonly warmUp: boolean;
 }
 
 export interface CompressRequest {

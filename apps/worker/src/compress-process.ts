@@ -23,7 +23,7 @@ process.on('disconnect', () => process.exit(0));
 
 // Before listening: the pool sends requests only after `ready`, so they meet optimised code. At
 // the process's priority, so that a busy machine does not delay a new worker's readiness.
-warmUpQuantizer();
+if (options.warmUp !== false) warmUpQuantizer();
 lowerThisThreadPriority(options.niceIncrement);
 
 process.on('message', (request: CompressRequest) => {

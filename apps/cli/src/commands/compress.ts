@@ -80,7 +80,7 @@ async function compressInChildProcess(
   maxPixels: number,
   jobTimeoutMs: number,
 ): ReturnType<ReturnType<typeof createCpuPool>['compress']> {
-  const pool = createCpuPool(1, { jobTimeoutMs, niceIncrement: 0 });
+  const pool = createCpuPool(1, { jobTimeoutMs, niceIncrement: 0, warmUp: false });
   try {
     return await pool.compress(bytes, params, maxPixels);
   } catch (error) {
