@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { UsageError } from './usage-error.js';
 
 /**
- * The environment of DESIGN.md, parsed once at start-up into a frozen, typed object. Nothing
+ * The environment of docs/contract.md, parsed once at start-up into a frozen, typed object. Nothing
  * else in kpress reads process.env.
  */
 export interface Config {

@@ -1,8 +1,8 @@
-import { type CompressParams, resolveParams, InvalidParamsError } from '@kpress/compress';
+import { type CompressParams, resolveParams, InvalidParamsError } from '@kpress/job-contract';
 import { parseDecimalInteger } from './integer-flag.js';
 import { UsageError } from './usage-error.js';
 
-/** The parameter flags every command shares (DESIGN.md "Params"), for node:util parseArgs. */
+/** The parameter flags every command shares (docs/contract.md "Params"), for node:util parseArgs. */
 export const PARAM_FLAGS = {
   k: { type: 'string' },
   seed: { type: 'string' },

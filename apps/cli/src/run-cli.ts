@@ -22,8 +22,8 @@ Commands:
   help [COMMAND]         this text, or COMMAND's --help
   --version, -V          the version of kpress
 
-Environment: REDIS_URL, KPRESS_PREFIX, S3_ENDPOINT, S3_REGION, S3_FORCE_PATH_STYLE,
-AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, KPRESS_MAX_PIXELS, LOG_LEVEL (see README).`;
+Environment: REDIS_URL, KPRESS_PREFIX, S3_ENDPOINT, S3_REGION, AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY, KPRESS_ALLOWED_BUCKETS, KPRESS_MAX_PIXELS, LOG_LEVEL … (docs/contract.md).`;
 
 /**
  * Commands load on demand: `kpress compress` should not pay for BullMQ, the AWS SDK or the

@@ -1,4 +1,4 @@
-import type { CompressParams } from '@kpress/compress';
+import type { CompressParams } from '@kpress/job-contract';
 import {
   type ImageJob,
   jobHash,

@@ -1,4 +1,4 @@
-import type { CompressParams } from '@kpress/compress';
+import type { CompressParams } from '@kpress/job-contract';
 import { overlapReason, pairLabel, type S3Location } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
 import { type FailureMemory, HEARTBEAT_INTERVAL_MS, RunConflictError, RunExistsError, type RunStore } from '@kpress/runs';

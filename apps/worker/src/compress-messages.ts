@@ -1,4 +1,4 @@
-import type { CompressParams } from '@kpress/compress';
+import type { CompressParams } from '@kpress/job-contract';
 import type { QuantizeStats } from '@kpress/kmeans-core';
 
 /** What a compress process is started with (its first argument, as JSON). */

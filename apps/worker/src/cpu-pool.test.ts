@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { estimateCompressBytes, resolveParams } from '@kpress/compress';
+import { estimateCompressBytes } from '@kpress/compress';
+import { resolveParams } from '@kpress/job-contract';
 import sharp from 'sharp';
 import { CompressFailedError, createCpuPool } from './cpu-pool.js';
 import { baseMemoryBytes } from './memory-budget.js';

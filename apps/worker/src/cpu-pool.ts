@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readImageSize } from '@kpress/codec';
-import { type CompressParams, estimateCompressBytes } from '@kpress/compress';
+import { estimateCompressBytes } from '@kpress/compress';
+import { type CompressParams } from '@kpress/job-contract';
 import type { CompressRequest, CompressSuccess, CompressThreadOptions, ThreadMessage } from './compress-messages.js';
 import { baseMemoryBytes, defaultMemoryBudget, formatBytes } from './memory-budget.js';
 import { COMPRESS_THREAD_NICE_INCREMENT } from './thread-priority.js';

@@ -1,5 +1,5 @@
 import { type ImageJob, outputKeyFor, paramsFingerprint, parseS3Url } from '@kpress/job-contract';
-import { resolveParams } from '@kpress/compress';
+import { resolveParams } from '@kpress/job-contract';
 import type { RunSnapshot } from '@kpress/runs';
 
 /**

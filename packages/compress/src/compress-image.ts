@@ -1,6 +1,6 @@
 import { decodeImage, encodeImage, type EncodedImage } from '@kpress/codec';
 import { InvalidOptionError, quantize, type QuantizeResult } from '@kpress/kmeans-core';
-import { InvalidParamsError, type CompressParams } from './params.js';
+import { InvalidParamsError, type CompressParams } from '@kpress/job-contract';
 
 // A type alias (not an interface) so it is assignable to Record<string, number>.
 export type CompressTimings = { decode: number; quantize: number; encode: number };

@@ -1,5 +1,5 @@
 import type { QuantizeStats } from '@kpress/kmeans-core';
-import type { CompressParams } from './params.js';
+import type { CompressParams } from '@kpress/job-contract';
 
 /** Where an image came from or went to: an S3 object, or a local file (bucket null). */
 export interface ObjectRef {
@@ -7,7 +7,7 @@ export interface ObjectRef {
   readonly key: string;
 }
 
-/** The metadata document written beside every output (DESIGN.md). */
+/** The metadata document written beside every output (docs/contract.md). */
 export interface MetadataDocument {
   readonly version: 1;
   readonly runId: string | null;

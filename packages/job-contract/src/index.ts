@@ -26,3 +26,14 @@ export {
 export { FAILURE_CODES, type FailureCode, isRememberedFailure } from './failure-codes.js';
 export { decodeOwner, encodeOwner, OWNER_METADATA } from './output-ownership.js';
 export { overlapReason, pairLabel } from './source-destination.js';
+export {
+  COLOR_SPACES,
+  type ColorSpace,
+  type CompressParams,
+  DEFAULT_PARAMS,
+  InvalidParamsError,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  PARAM_LIMITS,
+  resolveParams,
+} from './params.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type CompressParams, DEFAULT_PARAMS, resolveParams } from '@kpress/compress';
+import { type CompressParams, DEFAULT_PARAMS, resolveParams } from './params.js';
 import { z } from 'zod';
 import { MAX_KEY_BYTES, unsafeKeyReason } from './output-keys.js';
 

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 
-/** Where kpress writes things under a destination prefix (DESIGN.md "Where results land"). */
+/** Where kpress writes things under a destination prefix (docs/contract.md "Where results land"). */
 export const RESERVED_DIRECTORY = '_kpress/';
 
 /** A destination prefix ends in "/" unless empty. */

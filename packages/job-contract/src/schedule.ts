@@ -1,5 +1,4 @@
-import type { CompressParams } from '@kpress/compress';
-import { resolveParams } from '@kpress/compress';
+import { type CompressParams, resolveParams } from './params.js';
 import { z } from 'zod';
 
 /** BullMQ queue whose job schedulers fire scheduled runs; `kpress worker` processes its ticks. */

@@ -9,7 +9,7 @@ export interface EmbeddedServices {
 }
 
 /**
- * The environment variables (DESIGN.md) that point a kpress process — a worker, an enqueue — at
+ * The environment variables (docs/contract.md) that point a kpress process — a worker, an enqueue — at
  * an embedded S3 server and a Redis: path-style addressing and the credentials s3rver knows.
  */
 export function kpressEnvironment(services: EmbeddedServices): Record<string, string> {

@@ -1,4 +1,5 @@
-import { compressImage, resolveParams } from '@kpress/compress';
+import { compressImage } from '@kpress/compress';
+import { resolveParams } from '@kpress/job-contract';
 import { metadataKeyFor, outputKeyFor, RESERVED_DIRECTORY } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
 import sharp from 'sharp';

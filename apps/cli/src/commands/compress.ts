@@ -16,7 +16,7 @@ document to stdout.
 
 Options:
   -o, --output FILE     where to write the image (required)
-  --json                print the metadata document (DESIGN.md) to stdout
+  --json                print the metadata document (docs/contract.md) to stdout
   --job-timeout S       give up after S seconds (exit 1, "timeout"), as a worker does (default 300)
 ${PARAM_HELP}`;
 

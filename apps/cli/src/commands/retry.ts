@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { resolveParams } from '@kpress/compress';
+import { resolveParams } from '@kpress/job-contract';
 import { checkRunId, newRunId, parseS3Url } from '@kpress/job-contract';
 import { objectsFromFailures } from '@kpress/producer';
 import { runEnqueueFlow } from '../enqueue-flow.js';

@@ -28,12 +28,12 @@ Processes image jobs until SIGTERM or SIGINT, then stops taking jobs, lets in-fl
 (up to --drain-timeout seconds; later ones are handed back to other workers) and exits 0.
 
 Options:
-  --concurrency N     images processed at once, one CPU thread each (default: the cores available)
+  --concurrency N     images processed at once, one compress process each (default: the cores available)
   --port P            serve /healthz, /readyz and /metrics on port P (default: none)
   --drain-timeout S   seconds to finish in-flight jobs on shutdown (default 60)
   --lock-duration MS  job lock, renewed every half of it; a worker that cannot renew (dead, or its
                       event loop blocked) loses the job to another (default 60000)
-  --compress-nice N   on Linux, run the compress threads N nice levels below the event loop, so
+  --compress-nice N   on Linux, run the compress processes N nice levels below the event loop, so
                       lock renewals and I/O never queue behind a quantizer; 0 keeps one priority
                       (default 10; with other busy processes on the same cores and no container
                       CPU limits, they get more of the CPU than kpress)

@@ -1,5 +1,26 @@
-import { OUTPUT_FORMATS, type OutputFormat } from '@kpress/codec';
-import { type ColorSpace, COLOR_SPACES, InvalidOptionError, QUANTIZE_DEFAULTS } from '@kpress/kmeans-core';
+/**
+ * The parameters are the contract's: producers, workers, the CLI and the dashboard read them here,
+ * and nothing here loads an image library. The quantizer (kmeans-core) checks its own algorithm
+ * limits again at its edge; these are the product's limits, the one place a parameter's range,
+ * default and meaning are written (the README's table and `--help` follow them).
+ */
+
+/** Where colours are clustered and matched. */
+export const COLOR_SPACES = ['rgb', 'oklab'] as const;
+export type ColorSpace = (typeof COLOR_SPACES)[number];
+
+/** What a worker writes. */
+export const OUTPUT_FORMATS = ['png', 'webp'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** Each integer parameter's range. */
+export const PARAM_LIMITS = Object.freeze({
+  k: { min: 2, max: 256 },
+  seed: { min: 0, max: 0xffffffff },
+  batchSize: { min: 16, max: 1 << 20 },
+  maxSteps: { min: 0, max: 100_000 },
+  lloydIterations: { min: 0, max: 10_000 },
+});
 
 /**
  * The compression parameters: the same names on the command line (`--k`, `--color-space` …),
@@ -25,14 +46,14 @@ export interface CompressParams {
 }
 
 export const DEFAULT_PARAMS: CompressParams = Object.freeze({
-  k: QUANTIZE_DEFAULTS.k,
-  seed: QUANTIZE_DEFAULTS.seed,
-  colorSpace: QUANTIZE_DEFAULTS.colorSpace,
-  dither: QUANTIZE_DEFAULTS.dither,
+  k: 16,
+  seed: 1,
+  colorSpace: 'rgb',
+  dither: false,
   format: 'png',
-  batchSize: QUANTIZE_DEFAULTS.batchSize,
-  maxSteps: QUANTIZE_DEFAULTS.maxSteps,
-  lloydIterations: QUANTIZE_DEFAULTS.lloydIterations,
+  batchSize: 1024,
+  maxSteps: 100,
+  lloydIterations: 60,
 });
 
 /** Thrown for a parameter outside its range; permanent (never retried). */
@@ -55,36 +76,49 @@ export function resolveParams(input: Partial<Record<keyof CompressParams, unknow
   const value = <K extends keyof CompressParams>(name: K): unknown =>
     input[name] === undefined ? DEFAULT_PARAMS[name] : input[name];
   const params = {
-    k: integer('k', value('k'), 2, 256),
-    seed: integer('seed', value('seed'), 0, 0xffffffff),
+    k: integer('k', value('k'), PARAM_LIMITS.k),
+    seed: integer('seed', value('seed'), PARAM_LIMITS.seed),
     colorSpace: oneOf('colorSpace', value('colorSpace'), COLOR_SPACES),
     dither: bool('dither', value('dither')),
     format: oneOf('format', value('format'), OUTPUT_FORMATS),
-    batchSize: integer('batchSize', value('batchSize'), 16, 1 << 20),
-    maxSteps: integer('maxSteps', value('maxSteps'), 0, 100_000),
-    lloydIterations: integer('lloydIterations', value('lloydIterations'), 0, 10_000),
+    batchSize: integer('batchSize', value('batchSize'), PARAM_LIMITS.batchSize),
+    maxSteps: integer('maxSteps', value('maxSteps'), PARAM_LIMITS.maxSteps),
+    lloydIterations: integer('lloydIterations', value('lloydIterations'), PARAM_LIMITS.lloydIterations),
   };
   const unknown = Object.keys(input).filter((key) => !Object.hasOwn(DEFAULT_PARAMS, key));
   if (unknown.length > 0) throw new InvalidParamsError(unknown[0]!, `unknown parameter ${unknown.join(', ')}`);
   return Object.freeze(params);
 }
 
-function integer(name: string, value: unknown, min: number, max: number): number {
+function integer(name: string, value: unknown, { min, max }: { min: number; max: number }): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidParamsError(name, new InvalidOptionError(name, `an integer between ${min} and ${max}`, value).message);
+    throw new InvalidParamsError(name, mustBe(name, `an integer between ${min} and ${max}`, value));
   }
   return value;
 }
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new InvalidParamsError(name, new InvalidOptionError(name, `one of ${allowed.join(', ')}`, value).message);
+    throw new InvalidParamsError(name, mustBe(name, `one of ${allowed.join(', ')}`, value));
   }
   return value as T;
 }
 
 function bool(name: string, value: unknown): boolean {
   if (typeof value !== 'boolean')
-    throw new InvalidParamsError(name, new InvalidOptionError(name, 'true or false', value).message);
+    throw new InvalidParamsError(name, mustBe(name, 'true or false', value));
   return value;
+}
+
+/** "k must be an integer between 2 and 256, received 300": input, expectation and value. */
+function mustBe(name: string, expected: string, received: unknown): string {
+  const shown =
+    typeof received === 'string'
+      ? JSON.stringify(received)
+      : received === null || ['number', 'boolean', 'undefined', 'bigint'].includes(typeof received)
+        ? String(received)
+        : Array.isArray(received)
+          ? `an array of length ${received.length}`
+          : typeof received;
+  return `${name} must be ${expected}, received ${shown}`;
 }
