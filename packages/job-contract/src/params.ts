@@ -105,8 +105,7 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
 }
 
 function bool(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean')
-    throw new InvalidParamsError(name, mustBe(name, 'true or false', value));
+  if (typeof value !== 'boolean') throw new InvalidParamsError(name, mustBe(name, 'true or false', value));
   return value;
 }
 
