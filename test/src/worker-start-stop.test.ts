@@ -43,6 +43,13 @@ describe('worker: start-up order and bounded shutdown', () => {
     await h.close();
   });
 
+  it('--help states the start-up order, the exit codes and the stop bound', async () => {
+    const help = await h.cli(['worker', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--drain-timeout \+ 10 seconds/);
+    assert.match(help.stdout, /a port in use: exit 2/);
+  });
+
   it('a taken --port: exit 2 naming --port and the port, before any job is taken', async () => {
     const [photo] = await makePhotos(1);
     await h.store.put(h.source, 'port/one.jpg', photo!.body, { contentType: 'image/jpeg' });
