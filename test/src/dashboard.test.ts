@@ -10,6 +10,9 @@ import { CLI } from './support/repo.js';
 
 const REPORT_HTML = '<!doctype html><html><body><h1>fake report</h1><p>é ✓</p></body></html>\n';
 const REPORT_JSON = '{"version":1,"fake":true}\n';
+/** Admin mode needs a token; requests to the admin dashboard carry it. */
+const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
+const AS_ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 describe('dashboard: runs, reports and bull-board against real Redis and S3', () => {
   let h: PipelineHarness;
@@ -62,7 +65,7 @@ describe('dashboard: runs, reports and bull-board against real Redis and S3', ()
 
     const logger = pino({ level: 'silent' });
     readOnly = createDashboardServer({ queues: [h.queue], runs: h.runs, store: h.store, admin: false, logger });
-    admin = createDashboardServer({ queues: [h.queue], runs: h.runs, store: h.store, admin: true, logger });
+    admin = createDashboardServer({ queues: [h.queue], runs: h.runs, store: h.store, admin: true, token: ADMIN_TOKEN, logger });
     readOnlyUrl = `http://127.0.0.1:${(await readOnly.listen(0, '127.0.0.1')).port}`;
     adminUrl = `http://127.0.0.1:${(await admin.listen(0, '127.0.0.1')).port}`;
   });
@@ -139,7 +142,7 @@ describe('dashboard: runs, reports and bull-board against real Redis and S3', ()
       [readOnlyUrl, true],
       [adminUrl, false],
     ] as const) {
-      const res = await fetch(`${url}/queues/api/queues`);
+      const res = await fetch(`${url}/queues/api/queues`, { headers: AS_ADMIN });
       assert.equal(res.status, 200);
       const body = (await res.json()) as { queues: { name: string; readOnlyMode: boolean }[] };
       const images = body.queues.find((q) => q.name === IMAGE_QUEUE);
@@ -150,8 +153,12 @@ describe('dashboard: runs, reports and bull-board against real Redis and S3', ()
 
   it('read-only: queue actions are refused (405) and change nothing; admin: they work', async () => {
     await h.queue.add('probe', { probe: true }, { jobId: 'probe-1' });
-    const api = (base: string, path: string, init: RequestInit = { method: 'PUT' }): Promise<Response> =>
-      fetch(`${base}/queues/api/queues/${IMAGE_QUEUE}${path}`, init);
+    const api = (
+      base: string,
+      path: string,
+      init: { method: string; headers?: Record<string, string>; body?: string } = { method: 'PUT' },
+    ): Promise<Response> =>
+      fetch(`${base}/queues/api/queues/${IMAGE_QUEUE}${path}`, { ...init, headers: { ...AS_ADMIN, ...init.headers } });
 
     for (const [path, method] of [
       ['/pause', 'PUT'],

@@ -42,8 +42,9 @@ describe('worker /metrics, /healthz and /readyz', () => {
   };
 
   it("/metrics counts completed jobs equal to the run's done count", async () => {
-    await eventually(async () => ((await get('/healthz')).status === 200 ? true : undefined), 20_000, 'the worker to be healthy');
-    assert.equal((await get('/readyz')).status, 200);
+    // The health server starts before the worker takes jobs; it is ready only once it does.
+    await eventually(async () => ((await get('/readyz')).status === 200 ? true : undefined), 20_000, 'the worker to be ready');
+    assert.equal((await get('/healthz')).status, 200);
     const result = await h.cli(['enqueue', `s3://${source}/in/`, '--to', `s3://${destination}/out/`, '--wait'], {
       REDIS_URL: redis.url,
     });

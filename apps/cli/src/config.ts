@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Secret } from './secret.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -27,6 +28,11 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Whether LOG_LEVEL was set: if not, each command picks its default (logger.ts). */
   readonly logLevelSet: boolean;
+  /**
+   * The token `kpress dashboard` requires on every request (KPRESS_DASHBOARD_TOKEN); needed for
+   * --admin and for any address but loopback. Redacted in dumps. Default: none.
+   */
+  readonly dashboardToken: Secret | undefined;
 }
 
 const booleanString = z
@@ -34,6 +40,9 @@ const booleanString = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** Shortest dashboard token accepted: 16 characters, guessing them is out of reach. */
+const MIN_TOKEN_LENGTH = 16;
 
 const schema = z.object({
   REDIS_URL: z
@@ -65,7 +74,15 @@ const schema = z.object({
     .optional(),
   REDIS_TLS_CA_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KPRESS_DASHBOARD_TOKEN: z
+    .string()
+    .min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`)
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces (it is sent in an HTTP header)')
+    .optional(),
 });
+
+/** Variables whose values never appear in messages. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['KPRESS_DASHBOARD_TOKEN']);
 
 /** The URL without its password, for messages and logs. */
 export function redactUrl(url: string): string {
@@ -89,9 +106,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0]);
-    // Never echo REDIS_URL: it may hold a password.
-    const received = variable === 'REDIS_URL' ? redactUrl(env[variable] ?? '') : env[variable];
-    throw new UsageError(`environment variable ${variable} ${issue.message} (received ${JSON.stringify(received)})`);
+    // Never echo REDIS_URL (it may hold a password) nor a secret.
+    const raw = env[variable] ?? '';
+    const received = SECRET_VARIABLES.has(variable)
+      ? `${raw.length} characters, not shown`
+      : JSON.stringify(variable === 'REDIS_URL' ? redactUrl(raw) : raw);
+    throw new UsageError(`environment variable ${variable} ${issue.message} (received ${received})`);
   }
   const e = parsed.data;
   if (e.REDIS_TLS_CA_FILE !== undefined && !e.REDIS_URL.startsWith('rediss://')) {
@@ -112,5 +132,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     redisTlsCaFile: e.REDIS_TLS_CA_FILE,
     logLevel: e.LOG_LEVEL,
     logLevelSet: relevant['LOG_LEVEL'] !== undefined,
+    dashboardToken: e.KPRESS_DASHBOARD_TOKEN === undefined ? undefined : new Secret(e.KPRESS_DASHBOARD_TOKEN),
   });
 }

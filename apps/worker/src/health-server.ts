@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
+import { settleWithin } from './settle-within.js';
 
 export interface HealthChecks {
   /** Alive: the process works (it has done something recently, or is idle with Redis connected). */
@@ -10,12 +11,35 @@ export interface HealthChecks {
   metrics(): Promise<string>;
 }
 
-/** Serves /healthz, /readyz and /metrics on `port` (0 = a free port). */
-export async function startHealthServer(
-  port: number,
-  checks: HealthChecks,
-  logger: Logger,
-): Promise<{ server: Server; port: number }> {
+export interface HealthServer {
+  readonly server: Server;
+  /** The port listened on (the one picked by the OS for port 0). */
+  readonly port: number;
+  /** Stops listening and drops open connections (keep-alive ones too); settles within `timeoutMs`. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/** The health port cannot be listened on: taken by another process, or privileged. */
+export class PortUnavailableError extends Error {
+  override readonly name = 'PortUnavailableError';
+  /** What is wrong with the port, and the system's reason: "is already in use (listen EADDRINUSE…)". */
+  readonly problem: string;
+  constructor(
+    readonly port: number,
+    readonly code: 'EADDRINUSE' | 'EACCES',
+    cause: Error,
+  ) {
+    const problem = `${code === 'EADDRINUSE' ? 'is already in use' : 'is not allowed'} (${cause.message})`;
+    super(`port ${port} ${problem}`, { cause });
+    this.problem = problem;
+  }
+}
+
+/**
+ * Serves /healthz, /readyz and /metrics on `port` (0 = a free port) of every interface. Rejects
+ * with PortUnavailableError when the port is taken (EADDRINUSE) or not allowed (EACCES).
+ */
+export async function startHealthServer(port: number, checks: HealthChecks, logger: Logger): Promise<HealthServer> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const answer = async (): Promise<[number, string, string]> => {
@@ -42,9 +66,20 @@ export async function startHealthServer(
       .catch(() => response.destroy());
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const { code } = error;
+      reject(code === 'EADDRINUSE' || code === 'EACCES' ? new PortUnavailableError(port, code, error) : error);
+    });
     server.listen(port, '0.0.0.0', () => resolve());
   });
   const address = server.address();
-  return { server, port: typeof address === 'object' && address ? address.port : port };
+  return {
+    server,
+    port: typeof address === 'object' && address ? address.port : port,
+    async close(timeoutMs) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await settleWithin(closed, timeoutMs);
+    },
+  };
 }

@@ -2,6 +2,7 @@ import { IMAGE_QUEUE, type ImageJob, KEEP_COMPLETED, KEEP_FAILED, parseImageJob 
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { countInFlight, type DrainResult, drainWorker } from './drain-worker.js';
 import { createImageJobProcessor, type ImageJobResult, type ProcessorDeps } from './process-image-job.js';
 
 export interface ImageWorkerOptions extends ProcessorDeps {
@@ -20,39 +21,39 @@ export interface ImageWorker {
   readonly worker: Worker<unknown, ImageJobResult>;
   /** Seconds since a job last started or finished, or since the worker started. */
   idleSeconds(): number;
+  /** Jobs being processed now. */
+  inFlight(): number;
   /**
-   * Stops taking jobs, lets in-flight jobs finish for up to `deadlineMs`, then closes. Jobs still
-   * running at the deadline are abandoned: their locks lapse and another worker takes them over.
+   * Stops taking jobs and lets in-flight jobs finish; returns within `deadlineMs` whatever Redis
+   * does. Jobs still running at the deadline are abandoned (`drained: false`): once the process
+   * exits, their locks lapse and another worker takes them over (see drainWorker).
    */
-  shutdown(deadlineMs: number): Promise<{ drained: boolean }>;
+  shutdown(deadlineMs: number): Promise<DrainResult>;
 }
 
 export function createImageWorker(options: ImageWorkerOptions): ImageWorker {
   const logger: Logger = options.logger;
   const processor = createImageJobProcessor(options);
   let lastActivity = Date.now();
-  const worker = new Worker<unknown, ImageJobResult>(
-    IMAGE_QUEUE,
-    async (job) => {
+  const counted = countInFlight(async (job: Job): Promise<ImageJobResult> => {
+    lastActivity = Date.now();
+    try {
+      return await processor(job);
+    } finally {
       lastActivity = Date.now();
-      try {
-        return await processor(job);
-      } finally {
-        lastActivity = Date.now();
-      }
-    },
-    {
-      connection: options.connection,
-      prefix: options.prefix,
-      concurrency: options.concurrency,
-      lockDuration: options.lockDurationMs ?? 60_000,
-      stalledInterval: options.stalledIntervalMs ?? 30_000,
-      maxStalledCount: 2,
-      removeOnComplete: KEEP_COMPLETED,
-      removeOnFail: KEEP_FAILED,
-      autorun: true,
-    },
-  );
+    }
+  });
+  const worker = new Worker<unknown, ImageJobResult>(IMAGE_QUEUE, counted.run, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    lockDuration: options.lockDurationMs ?? 60_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    maxStalledCount: 2,
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+    autorun: true,
+  });
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled: its lock lapsed, it will be retried'));
   // A job that stalled more than maxStalledCount times (its worker died each time: killed, out of
@@ -85,19 +86,10 @@ export function createImageWorker(options: ImageWorkerOptions): ImageWorker {
   return {
     worker,
     idleSeconds: () => (Date.now() - lastActivity) / 1000,
+    inFlight: counted.inFlight,
     async shutdown(deadlineMs) {
       logger.info({ deadlineMs }, 'shutting down: no new jobs, finishing in-flight ones');
-      const closing = worker.close();
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), deadlineMs)));
-      const outcome = await Promise.race([closing.then(() => 'closed' as const), deadline]);
-      clearTimeout(timer);
-      if (outcome === 'timeout') {
-        logger.warn('deadline reached with jobs in flight: abandoning them to other workers');
-        await worker.close(true);
-        return { drained: false };
-      }
-      return { drained: true };
+      return drainWorker(worker, { deadlineMs, inFlight: counted.inFlight, logger, name: 'image worker' });
     },
   };
 }

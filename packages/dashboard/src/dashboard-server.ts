@@ -8,8 +8,11 @@ import type { RunStore } from '@kpress/runs';
 import type { Queue } from 'bullmq';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { accessProblem, checkPublicHost, servedHostNames } from './access-policy.js';
+import { refuseUnknownHosts } from './host-check.js';
 import { createRunRoutes, HttpError } from './run-routes.js';
 import { MAX_RUNS_LISTED } from './runs-page.js';
+import { requireToken } from './token-auth.js';
 
 export interface DashboardOptions {
   /** Queues shown by bull-board at /queues. The caller owns them and their Redis connection. */
@@ -21,9 +24,20 @@ export interface DashboardOptions {
   /**
    * False: bull-board is read-only (no retry, clean, pause, add, remove…), enforced twice: by
    * bull-board (each queue adapter in readOnlyMode) and by a guard refusing any request but
-   * GET/HEAD to its API. True: every bull-board action, for anyone who can reach the port.
+   * GET/HEAD to its API. True: every bull-board action, for holders of `token` (required).
    */
   readonly admin: boolean;
+  /**
+   * Required on every request when set (see requireToken: a Bearer header, or a cookie a browser
+   * gets from ?token=). Required to listen on an address other than loopback, and for `admin`.
+   * Default: none, for a read-only dashboard on loopback.
+   */
+  readonly token?: string;
+  /**
+   * Host names the dashboard is reached by besides the address it listens on (a reverse proxy's
+   * name, a DNS name): requests with any other Host are refused with 421. Default: none.
+   */
+  readonly publicHosts?: readonly string[];
   readonly logger: Logger;
   /** Runs listed at / without `?limit` (default 50). */
   readonly recentRuns?: number;
@@ -32,7 +46,10 @@ export interface DashboardOptions {
 }
 
 export interface DashboardServer {
-  /** Starts listening; port 0 picks a free port, returned. */
+  /**
+   * Starts listening; port 0 picks a free port, returned. Rejects, without listening, on an
+   * address other than loopback when no token is set.
+   */
   listen(port: number, host: string): Promise<{ port: number }>;
   /** Stops listening and closes open connections (keep-alive ones too). */
   close(): Promise<void>;
@@ -52,6 +69,10 @@ export function createDashboardServer(options: DashboardOptions): DashboardServe
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
     next();
   });
+  // Before any route: the Host check (421), then the token (401).
+  let served: ReadonlySet<string> = new Set();
+  app.use(refuseUnknownHosts(() => served));
+  if (options.token !== undefined) app.use(requireToken(options.token));
 
   const board = new ExpressAdapter();
   board.setBasePath(QUEUES_PATH);
@@ -85,12 +106,16 @@ export function createDashboardServer(options: DashboardOptions): DashboardServe
   const server = createServer(app);
   return {
     listen(port, host) {
+      const problem = accessProblem({ host, admin: options.admin, hasToken: options.token !== undefined });
+      if (problem !== null) return Promise.reject(new Error(`the dashboard will not listen: ${problem}`));
+      served = servedHostNames(host, options.publicHosts ?? []);
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
           const address = server.address() as AddressInfo;
-          logger.info({ host, port: address.port, admin: options.admin }, 'dashboard listening');
+          const auth = options.token === undefined ? 'none' : 'token';
+          logger.info({ host, port: address.port, admin: options.admin, auth }, 'dashboard listening');
           resolve({ port: address.port });
         });
       });
@@ -148,6 +173,18 @@ function checkOptions(options: DashboardOptions): void {
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate !== undefined) throw new TypeError(`queues must have distinct names, received "${duplicate}" twice`);
   if (typeof options.admin !== 'boolean') throw new TypeError(`admin must be a boolean, received ${String(options.admin)}`);
+  const { token, publicHosts } = options;
+  if (token !== undefined && (typeof token !== 'string' || token.length === 0)) {
+    throw new TypeError(
+      `token must be a non-empty string, received ${typeof token === 'string' ? 'an empty string' : typeof token}`,
+    );
+  }
+  const adminProblem = accessProblem({ host: '127.0.0.1', admin: options.admin, hasToken: token !== undefined });
+  if (adminProblem !== null) throw new TypeError(adminProblem);
+  for (const name of publicHosts ?? []) {
+    const problem = checkPublicHost(name);
+    if (problem !== null) throw new TypeError(`publicHosts: each ${problem}`);
+  }
   const { recentRuns, maxReportBytes } = options;
   if (recentRuns !== undefined && (!Number.isInteger(recentRuns) || recentRuns < 1 || recentRuns > MAX_RUNS_LISTED)) {
     throw new TypeError(`recentRuns must be an integer between 1 and ${MAX_RUNS_LISTED}, received ${String(recentRuns)}`);

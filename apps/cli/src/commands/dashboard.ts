@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createDashboardServer } from '@kpress/dashboard';
+import { accessProblem, checkPublicHost, createDashboardServer, type DashboardServer, TOKEN_VARIABLE } from '@kpress/dashboard';
 import { IMAGE_QUEUE, SCHEDULE_QUEUE } from '@kpress/job-contract';
 import { createRunStore } from '@kpress/runs';
 import { Queue } from 'bullmq';
@@ -8,20 +8,31 @@ import { integerFlag } from '../integer-flag.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
-export const DASHBOARD_HELP = `Usage: kpress dashboard [--port P] [--host H] [--admin]
+export const DASHBOARD_HELP = `Usage: kpress dashboard [--port P] [--host H] [--public-host NAME]... [--admin]
 
 Serves, until SIGTERM or SIGINT:
   /                             recent runs: counts, mean PSNR, bytes in → out, report links
   /runs/RUN_ID/report.html      the run's report, read from S3 by the dashboard (also report.json)
   /queues                       bull-board for kpress's queues, read-only unless --admin
 
-There is no login: anyone who can reach the port sees runs and queues, and with --admin can retry,
-clean, pause or remove jobs. Bind to 127.0.0.1 or put it behind an authenticating proxy.
+Access: nobody is let in by default. Without ${TOKEN_VARIABLE} the dashboard only listens on
+loopback, read-only. With it, every request (pages, reports, bull-board's UI and API) must carry
+the token, on loopback too: scripts send "Authorization: Bearer TOKEN"; a browser opens
+http://HOST:PORT/?token=TOKEN once and gets an HttpOnly, SameSite=Strict cookie (the address is
+then reloaded without the token). Anything else: 401. The token is needed for --admin and for any
+--host but loopback (otherwise exit 2). Use a long random value (\`openssl rand -hex 32\`, at
+least 16 characters), and HTTPS in front of the dashboard when it leaves the machine.
+
+Requests whose Host header is not a name the dashboard serves are refused with 421 (this stops
+DNS rebinding): the --host address, localhost/127.0.0.1/[::1] when it includes loopback, the
+machine's addresses for 0.0.0.0 or ::, and each --public-host.
 
 Options:
-  --port P    port to listen on (default 3000)
-  --host H    address to listen on (default 0.0.0.0)
-  --admin     enable bull-board's queue actions (default: read-only)`;
+  --port P            port to listen on (default 3000)
+  --host H            address to listen on (default 127.0.0.1); anything but loopback needs the token
+  --public-host NAME  another host name the dashboard is reached by, e.g. behind a reverse proxy
+                      or port-forward (repeatable; default: none)
+  --admin             enable bull-board's queue actions (needs the token; default: read-only)`;
 
 export async function runDashboard(argv: string[], context: CommandContext): Promise<number> {
   const { values } = parseArgs({
@@ -30,6 +41,7 @@ export async function runDashboard(argv: string[], context: CommandContext): Pro
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
+      'public-host': { type: 'string', multiple: true },
       admin: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -39,10 +51,19 @@ export async function runDashboard(argv: string[], context: CommandContext): Pro
     return 0;
   }
   const port = integerFlag('port', values.port, 3000, { min: 0, max: 65535 });
-  const host = values.host ?? '0.0.0.0';
+  const host = values.host ?? '127.0.0.1';
   if (host === '') throw new UsageError('--host must not be empty');
+  const publicHosts = values['public-host'] ?? [];
+  for (const name of publicHosts) {
+    const problem = checkPublicHost(name);
+    if (problem !== null) throw new UsageError(`--public-host ${problem}`);
+  }
   const admin = values.admin === true;
   const { config } = context;
+  const token = config.dashboardToken?.reveal();
+  // Checked before any connection is opened: exit 2 and nothing to clean up.
+  const problem = accessProblem({ host, admin, hasToken: token !== undefined });
+  if (problem !== null) throw new UsageError(problem);
   const logger = context.logger.child({ role: 'dashboard' });
 
   // 'worker', not 'client': a client connection stops reconnecting after a few attempts, right for
@@ -52,13 +73,22 @@ export async function runDashboard(argv: string[], context: CommandContext): Pro
   const redis = await connectRedis(config, 'worker', logger);
   const store = createObjectStore(config);
   const queues = [IMAGE_QUEUE, SCHEDULE_QUEUE].map((name) => new Queue(name, { connection: redis, prefix: config.prefix }));
-  const server = createDashboardServer({ queues, runs: createRunStore(redis, config.prefix), store, admin, logger });
+  const server = createDashboardServer({
+    queues,
+    runs: createRunStore(redis, config.prefix),
+    store,
+    admin,
+    logger,
+    ...(token === undefined ? {} : { token }),
+    publicHosts,
+  });
   try {
-    const { port: bound } = await server.listen(port, host);
-    context.stdout.write(
-      `kpress dashboard on http://${host.includes(':') ? `[${host}]` : host}:${bound}/ (${admin ? 'admin' : 'read-only'})\n`,
-    );
-    if (admin) logger.warn('admin mode: anyone who can reach the dashboard can change the queues');
+    const { port: bound } = await listenOrExplain(server, port, host);
+    const address = `http://${host.includes(':') ? `[${host}]` : host}:${bound}/`;
+    const access =
+      token === undefined ? '' : `; token required: open ${address}?token=TOKEN once, or send "Authorization: Bearer TOKEN"`;
+    context.stdout.write(`kpress dashboard on ${address} (${admin ? 'admin' : 'read-only'})${access}\n`);
+    if (admin) logger.warn('admin mode: holders of the token can change the queues');
 
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -73,4 +103,18 @@ export async function runDashboard(argv: string[], context: CommandContext): Pro
   }
   logger.info('dashboard stopped');
   return 0;
+}
+
+/** Listens, turning a port in use (or not allowed) into a usage error naming --port. */
+async function listenOrExplain(server: DashboardServer, port: number, host: string): Promise<{ port: number }> {
+  try {
+    return await server.listen(port, host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`--port ${port} is already in use on ${host} (${(error as Error).message})`);
+    if (code === 'EACCES') throw new UsageError(`--port ${port} is not allowed (${(error as Error).message})`);
+    if (code === 'EADDRNOTAVAIL')
+      throw new UsageError(`--host ${host} is not an address of this machine (${(error as Error).message})`);
+    throw error;
+  }
 }
