@@ -59,7 +59,7 @@ describe('hostile inputs: a job deadline', () => {
       (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
     );
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /--job-timeout must be an integer between 1 and 86400 \(seconds\), received "0.5"/);
+    assert.match(result.stderr, /--job-timeout must be an integer between 1 and 86400, received "0.5"/);
   });
 });
 
