@@ -238,6 +238,20 @@ describe('archive safety: overlap, ownership across runs, remembered failures', 
     assert.match(secondStatus.skippedFailures[0]!.key, /fail\/bad\.jpg$/);
     const human = await h.cli(['status', second.stdout.trim()]);
     assert.match(human.stdout, /skipped, failed before \(1/);
+    const report = await eventually(
+      async () => {
+        const object = await h.store.head(h.destination, `fail/_kpress/runs/${second.stdout.trim()}/report.json`);
+        return object ? h.store.get(h.destination, object.key, { maxBytes: 1 << 22 }) : undefined;
+      },
+      30_000,
+      'the second run report',
+    );
+    const written = JSON.parse(report.body.toString()) as {
+      counts: { skippedFailed: number };
+      skippedFailed: { items: { code: string }[] };
+    };
+    assert.equal(written.counts.skippedFailed, 1, 'the report counts it');
+    assert.equal(written.skippedFailed.items[0]?.code, 'corrupt-image', 'and lists it with its code');
 
     const forced = await h.cli([...args, '--retry-failed']);
     assert.equal(forced.code, 1, '--retry-failed queues it again');

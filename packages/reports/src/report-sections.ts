@@ -108,6 +108,29 @@ ${rows}</tbody></table></div>
 </section>`;
 }
 
+/** Sources skipped because they failed before: listed so old failures stay visible without failing the run. */
+export function skippedFailedSection(r: RunReport): SafeHtml | '' {
+  const { items, total, truncated } = r.skippedFailed;
+  if (total === 0) return '';
+  const shown = items.slice(0, MAX_FAILURE_ROWS);
+  const note =
+    truncated || shown.length < items.length
+      ? `Showing ${formatInteger(shown.length)} of ${formatInteger(total)}.`
+      : `${formatInteger(total)} ${total === 1 ? 'source' : 'sources'} failed before with the same version and parameters, so not tried again (kpress retry or --retry-failed does).`;
+  const rows = shown.map(
+    (f) =>
+      markup`<tr><td class="key">${raw(breakable(f.key))}</td><td><code>${f.code}</code></td><td class="reason">${f.reason}</td></tr>\n`,
+  );
+  return markup`<section aria-labelledby="skipped-failed-title">
+<h2 id="skipped-failed-title">Skipped: failed before</h2>
+<p class="note">${note}</p>
+<div class="scroll"><table id="skipped-failed">
+<thead><tr><th>source</th><th>code</th><th>reason</th></tr></thead>
+<tbody>
+${rows}</tbody></table></div>
+</section>`;
+}
+
 /** An escaped key that a narrow screen may wrap after each "/". */
 function breakable(key: string): string {
   return escapeHtml(key).replaceAll('/', '/<wbr>');

@@ -56,7 +56,17 @@ describe('buildRunReport', () => {
 
   it('aggregates counts, bytes, PSNR percentiles, phases, megapixels, slowest and failures', async () => {
     const report = await buildRunReport(snapshot, stream(records), [failure], { generatedAt: new Date(0) });
-    assert.deepEqual(report.counts, { jobs: 6, done: 5, skipped: 0, failed: 1, notImages: 1, listed: 7 });
+    assert.deepEqual(report.counts, {
+      jobs: 6,
+      done: 5,
+      skipped: 0,
+      skippedFailed: 0,
+      duplicates: 0,
+      failed: 1,
+      cancelled: 0,
+      notImages: 1,
+      listed: 7,
+    });
     assert.deepEqual([report.bytesIn, report.bytesOut, report.ratio], [5000, 1000, 0.2]);
     assert.deepEqual(report.psnr, { count: 4, mean: 31.25, min: 20, p5: 21.5, median: 32.5, max: 40 });
     assert.deepEqual(report.timingsMs.quantize, { totalMs: 50, meanMs: 10 });

@@ -34,6 +34,8 @@ export interface RunReport {
   readonly origin: string;
   /** False when the report was made before every job finished (it then shows progress so far). */
   readonly complete: boolean;
+  /** The run's state when the report was made: done, cancelled… (see docs/contract.md "Runs"). */
+  readonly state: string;
   readonly createdAt: string;
   readonly finishedAt: string | null;
   readonly durationMs: number | null;
@@ -41,7 +43,13 @@ export interface RunReport {
     readonly jobs: number;
     readonly done: number;
     readonly skipped: number;
+    /** Skipped because they failed permanently before with the same version and parameters. */
+    readonly skippedFailed: number;
+    /** Manifest lines naming an object already named. */
+    readonly duplicates: number;
     readonly failed: number;
+    /** Jobs that never ran because the run was cancelled. */
+    readonly cancelled: number;
     readonly notImages: number;
     readonly listed: number;
   };
@@ -74,6 +82,12 @@ export interface RunReport {
     readonly truncated: boolean;
     readonly items: readonly JobFailureRecord[];
   };
+  /** Sources skipped because they failed before, with that failure; `truncated` as for failures. */
+  readonly skippedFailed: {
+    readonly total: number;
+    readonly truncated: boolean;
+    readonly items: readonly JobFailureRecord[];
+  };
   /** When this document was made: the only field that differs between two reports of a run. */
   readonly generatedAt: string;
 }
@@ -85,6 +99,8 @@ export interface BuildReportOptions {
   readonly slowest?: number;
   /** Default: now. */
   readonly generatedAt?: Date;
+  /** Sources the run skipped because they failed before (RunStore.skippedFailures). Default none. */
+  readonly skippedFailures?: readonly JobFailureRecord[];
 }
 
 const DEFAULT_MAX_IMAGE_ROWS = 2_000;
@@ -168,6 +184,7 @@ export async function buildRunReport(
     params: snapshot.params,
     origin: snapshot.origin,
     complete: snapshot.complete,
+    state: snapshot.state,
     createdAt: new Date(snapshot.createdAt).toISOString(),
     finishedAt: snapshot.finishedAt === null ? null : new Date(snapshot.finishedAt).toISOString(),
     durationMs: snapshot.finishedAt === null ? null : snapshot.finishedAt - snapshot.createdAt,
@@ -175,7 +192,10 @@ export async function buildRunReport(
       jobs: snapshot.jobs,
       done: snapshot.done,
       skipped: snapshot.skipped,
+      skippedFailed: snapshot.skippedFailed,
+      duplicates: snapshot.duplicates,
       failed: snapshot.failed,
+      cancelled: snapshot.cancelled,
       notImages: snapshot.notImages,
       listed: snapshot.listed,
     },
@@ -195,6 +215,11 @@ export async function buildRunReport(
     slowest: slowest.sorted().map(({ key, totalMs, megapixels: mp }) => ({ key, totalMs, megapixels: mp })),
     images: { total: images, truncated: images > rows.size, rows: rows.sorted() },
     failures: { total: snapshot.failed, truncated: failures.length < snapshot.failed, items: failures },
+    skippedFailed: {
+      total: snapshot.skippedFailed,
+      truncated: (options.skippedFailures ?? []).length < snapshot.skippedFailed,
+      items: options.skippedFailures ?? [],
+    },
     generatedAt: (options.generatedAt ?? new Date()).toISOString(),
   };
 }

@@ -55,7 +55,9 @@ export async function writeRunReport(
   if (snapshot === null) throw new Error(`run ${runId} not found: it never existed or has expired`);
   const destination = parseS3Url(snapshot.destination, `destination of run ${runId}`);
   const failures = await deps.runs.failures(runId);
+  const skippedFailures = await deps.runs.skippedFailures(runId);
   const report = await buildRunReport(snapshot, deps.runs.results(runId), failures, {
+    skippedFailures,
     ...(options.maxImageRows === undefined ? {} : { maxImageRows: options.maxImageRows }),
     ...(options.generatedAt === undefined ? {} : { generatedAt: options.generatedAt }),
   });
