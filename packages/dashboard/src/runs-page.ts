@@ -63,7 +63,7 @@ export const MAX_RUNS_LISTED = 500;
 
 function renderRow(run: RunSnapshot): string {
   const id = encodeURIComponent(run.runId);
-  const state = run.complete ? '' : ` <span class="running">${run.listingDone ? 'running' : 'listing'}</span>`;
+  const state = run.state === 'done' ? '' : ` <span class="running">${run.state}</span>`;
   const failed = run.failed > 0 ? ` class="n bad"` : ` class="n"`;
   return `<tr>
 <td><code>${escapeHtml(run.runId)}</code>${state}<div class="where" title="${escapeHtml(run.source)}">${escapeHtml(run.source)} → ${escapeHtml(run.destination)}</div></td>
