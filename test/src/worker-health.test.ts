@@ -64,6 +64,9 @@ describe('worker /metrics, /healthz and /readyz', () => {
         'the queue gauge to count 5 completed jobs',
       );
       assert.match(metrics, /kpress_megapixels_processed_total 0\.\d+/);
+      // prom-client's default metrics: the event-loop lag that job-lock renewal depends on.
+      assert.match(metrics, /^nodejs_eventloop_lag_seconds \d/m);
+      assert.match(metrics, /^process_resident_memory_bytes \d/m);
     } finally {
       client.disconnect();
     }

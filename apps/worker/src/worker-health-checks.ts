@@ -48,14 +48,13 @@ export function createWorkerHealth(metrics: WorkerMetrics): WorkerHealth {
       return redis.status === 'ready' && (await pingWithin(redis)) && (await store.reachable());
     },
     async metrics() {
-      if (typeof phase === 'string') return metrics.render();
-      const counts = await phase.worker.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
-      const depth = Object.entries(counts)
-        .map(([state, n]) => `kpress_queue_jobs{state="${state}"} ${n}`)
-        .join('\n');
-      return metrics.render(
-        `# HELP kpress_queue_jobs Jobs in the image queue by state.\n# TYPE kpress_queue_jobs gauge\n${depth}\n`,
+      const current = phase;
+      metrics.setQueueDepth(
+        typeof current === 'string'
+          ? null
+          : () => current.worker.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'),
       );
+      return metrics.render();
     },
   };
 }
