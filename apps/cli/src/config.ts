@@ -1,3 +1,4 @@
+import { BUCKET_NAME } from '@kpress/job-contract';
 import { z } from 'zod';
 import { Secret } from './secret.js';
 import { UsageError } from './usage-error.js';
@@ -39,8 +40,6 @@ const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
 /** Shortest dashboard token accepted: 16 characters, guessing them is out of reach. */
 const MIN_TOKEN_LENGTH = 16;
 
@@ -70,7 +69,7 @@ const schema = z.object({
   KPRESS_ALLOWED_BUCKETS: z
     .string()
     .transform((v) => v.split(',').map((b) => b.trim()))
-    .refine((list) => list.every((b) => BUCKET.test(b)), 'must be a comma-separated list of bucket names')
+    .refine((list) => list.every((b) => BUCKET_NAME.test(b)), 'must be a comma-separated list of bucket names')
     .optional(),
   REDIS_TLS_CA_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

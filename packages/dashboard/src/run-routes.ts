@@ -1,4 +1,4 @@
-import { parseS3Url, reportKeys } from '@kpress/job-contract';
+import { parseS3Url, reportKeys, RUN_ID } from '@kpress/job-contract';
 import { MissingObjectError, type ObjectStore } from '@kpress/object-store';
 import type { RunSnapshot, RunStore } from '@kpress/runs';
 import { Router, type Request, type Response } from 'express';
@@ -23,8 +23,6 @@ export interface RunRoutesOptions {
   readonly defaultLimit: number;
   readonly maxReportBytes: number;
 }
-
-const RUN_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The report files a run has, and the type each is served with. */
 const REPORT_FILES: Readonly<Record<string, { readonly kind: 'html' | 'json'; readonly contentType: string }>> = {

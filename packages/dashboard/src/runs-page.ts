@@ -1,18 +1,7 @@
-import { formatBytes } from '@kpress/format';
+import { escapeHtml, formatBytes } from '@kpress/format';
 import type { RunSnapshot } from '@kpress/runs';
 
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] ?? c);
-}
-
-const HTML_ENTITIES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
+export { escapeHtml };
 
 export interface RunsPageOptions {
   /** Where bull-board is mounted, for the navigation link. */

@@ -13,8 +13,8 @@ export {
   UnsafeKeyError,
   unsafeKeyReason,
 } from './output-keys.js';
-export { checkRunId, newRunId } from './run-id.js';
-export { formatS3Url, parseS3Url, type S3Location } from './s3-url.js';
+export { checkRunId, newRunId, RUN_ID } from './run-id.js';
+export { BUCKET_NAME, formatS3Url, parseS3Url, type S3Location } from './s3-url.js';
 export {
   checkScheduleName,
   parseScheduleTick,

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { type CompressParams, DEFAULT_PARAMS, resolveParams } from './params.js';
 import { z } from 'zod';
 import { MAX_KEY_BYTES, unsafeKeyReason } from './output-keys.js';
+import { RUN_ID } from './run-id.js';
+import { BUCKET_NAME } from './s3-url.js';
 
 /** What a job carries: where to read, where to write, with which parameters. */
 export interface ImageJob {
@@ -23,12 +25,12 @@ const OUTPUT_KEY = S3_KEY.superRefine((k, context) => {
   const unsafe = unsafeKeyReason(k);
   if (unsafe !== null) context.addIssue({ code: z.ZodIssueCode.custom, message: `${unsafe}` });
 });
-const BUCKET = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name');
+const BUCKET = z.string().regex(BUCKET_NAME, 'must be a valid bucket name');
 
 const schema = z
   .object({
     version: z.literal(1),
-    runId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1–64 letters, digits, ".", "_" or "-"'),
+    runId: z.string().regex(RUN_ID, 'must be 1–64 letters, digits, ".", "_" or "-"'),
     source: z.object({ bucket: BUCKET, key: KEY, etag: z.string().max(200), bytes: z.number().int().nonnegative() }).strict(),
     output: z.object({ bucket: BUCKET, key: OUTPUT_KEY }).strict(),
     params: z.record(z.unknown()),

@@ -9,8 +9,11 @@ export function newRunId(now: Date = new Date()): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
+/** A run id: 1–64 letters, digits, ".", "_" or "-" (safe in Redis keys, S3 keys and URLs). */
+export const RUN_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 export function checkRunId(runId: string): string {
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(runId)) {
+  if (!RUN_ID.test(runId)) {
     throw new TypeError(`run id must be 1–64 letters, digits, ".", "_" or "-", received ${JSON.stringify(runId)}`);
   }
   return runId;

@@ -1,17 +1,8 @@
 /** Escaping and number formatting for the HTML report. Every user-supplied string goes through `escapeHtml`. */
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
+import { escapeHtml } from '@kpress/format';
 
-/** Safe in text and in double- or single-quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-}
+export { escapeHtml };
 
 /** Tagged template that escapes every interpolated value (`raw()` marks markup already made safe). Not named `html`, so formatters leave the templates alone. */
 export function markup(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
