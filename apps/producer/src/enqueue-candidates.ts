@@ -1,5 +1,6 @@
 import type { CompressParams } from '@kpress/job-contract';
 import {
+  type FailureCode,
   type ImageJob,
   jobHash,
   looksLikeImage,
@@ -35,7 +36,7 @@ export interface MemoryKey {
 }
 
 export interface EnqueueFailure {
-  readonly code: string;
+  readonly code: FailureCode;
   readonly reason: string;
 }
 
@@ -56,7 +57,7 @@ export interface CandidateRules {
 export function candidateFor(object: SourceObject, rules: CandidateRules): Candidate {
   const source = `s3://${object.bucket}/${object.key}`;
   if (object.exists && !looksLikeImage(object.key)) return { kind: 'not-image', object, source };
-  const fail = (code: string, reason: string, memory: MemoryKey | null = null): Candidate => ({
+  const fail = (code: FailureCode, reason: string, memory: MemoryKey | null = null): Candidate => ({
     kind: 'failed',
     object,
     source,

@@ -1,4 +1,4 @@
-import type { CompressParams } from '@kpress/job-contract';
+import type { CompressParams, FailureCode } from '@kpress/job-contract';
 import type { QuantizeStats } from '@kpress/kmeans-core';
 
 /** What a compress process is started with (its first argument, as JSON). */
@@ -28,7 +28,7 @@ export interface CompressSuccess {
 export interface CompressFailure {
   readonly id: number;
   readonly ok: false;
-  readonly error: { readonly name: string; readonly message: string; readonly permanent: boolean; readonly code: string };
+  readonly error: { readonly name: string; readonly message: string; readonly permanent: boolean; readonly code: FailureCode };
 }
 
 export type CompressReply = CompressSuccess | CompressFailure;

@@ -8,6 +8,7 @@
  */
 import sharp from 'sharp';
 import { compressImage } from '@kpress/compress';
+import { failureCodeOf, isPermanentFailure } from '@kpress/job-contract';
 import type { CompressReply, CompressRequest, CompressThreadOptions, ThreadReady } from './compress-messages.js';
 import { lowerThisThreadPriority } from './thread-priority.js';
 import { warmUpQuantizer } from './warm-up.js';
@@ -53,15 +54,16 @@ async function handle(request: CompressRequest): Promise<CompressReply> {
       timingsMs: compressed.timingsMs,
     };
   } catch (error) {
-    const e = error as { name?: string; message?: string; permanent?: boolean; code?: string; param?: string };
+    // Named errors carry their code (BadImageError, InvalidParamsError…); the table decides retries.
+    const code = failureCodeOf(error) ?? 'internal-error';
     return {
       id: request.id,
       ok: false,
       error: {
-        name: e?.name ?? 'Error',
-        message: e?.message ?? String(error),
-        permanent: e?.permanent === true,
-        code: e?.code ?? (e?.name === 'InvalidParamsError' ? 'invalid-params' : 'internal-error'),
+        name: error instanceof Error ? error.name : 'Error',
+        message: error instanceof Error ? error.message : String(error),
+        permanent: isPermanentFailure(code),
+        code,
       },
     };
   }

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readImageSize } from '@kpress/codec';
 import { estimateCompressBytes } from '@kpress/compress';
-import { type CompressParams } from '@kpress/job-contract';
+import type { CompressParams, FailureCode } from '@kpress/job-contract';
 import type { CompressRequest, CompressSuccess, CompressThreadOptions, ThreadMessage } from './compress-messages.js';
 import { baseMemoryBytes, defaultMemoryBudget, formatBytes } from './memory-budget.js';
 import { COMPRESS_THREAD_NICE_INCREMENT } from './thread-priority.js';
@@ -11,7 +11,7 @@ export class CompressFailedError extends Error {
   override readonly name = 'CompressFailedError';
   constructor(
     message: string,
-    readonly code: string,
+    readonly code: FailureCode,
     readonly permanent: boolean,
   ) {
     super(message);

@@ -1,11 +1,17 @@
 import { AccessDeniedError, MissingObjectError, ObjectTooLargeError, TransientStorageError } from '@kpress/object-store';
+import type { BadImageCode } from '@kpress/codec';
+import type { FailureCode } from '@kpress/job-contract';
 import { CompressFailedError } from './cpu-pool.js';
+
+/** Compile-time: every code the decoder can give is one of the contract's failure codes. */
+const decoderCodesAreFailureCodes: BadImageCode extends FailureCode ? true : never = true;
+void decoderCodesAreFailureCodes;
 
 /** How a job failure is reported and whether retrying could help. */
 export interface FailureVerdict {
   readonly permanent: boolean;
-  /** Stable code for scripts and reports: missing-object, not-an-image, corrupt-image, unsupported-format, too-many-pixels, timeout … */
-  readonly code: string;
+  /** Stable code for scripts and reports (FAILURE_CODES in the job contract). */
+  readonly code: FailureCode;
   readonly reason: string;
 }
 

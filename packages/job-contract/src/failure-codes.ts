@@ -33,3 +33,21 @@ export type FailureCode = keyof typeof FAILURE_CODES;
 export function isRememberedFailure(code: string): boolean {
   return (FAILURE_CODES as Record<string, { remembered: boolean } | undefined>)[code]?.remembered === true;
 }
+
+export function isFailureCode(value: unknown): value is FailureCode {
+  return typeof value === 'string' && Object.hasOwn(FAILURE_CODES, value);
+}
+
+/** Whether a failure with this code is worth retrying: the table's word, not the thrower's. */
+export function isPermanentFailure(code: FailureCode): boolean {
+  return FAILURE_CODES[code].permanent;
+}
+
+/**
+ * The code an error carries (its `code` property, when it is one of FAILURE_CODES), or null:
+ * how a failure crosses a process boundary without guessing from names.
+ */
+export function failureCodeOf(error: unknown): FailureCode | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  return isFailureCode(code) ? code : null;
+}

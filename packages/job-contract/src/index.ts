@@ -23,7 +23,14 @@ export {
   scheduleLockKey,
   type ScheduleTick,
 } from './schedule.js';
-export { FAILURE_CODES, type FailureCode, isRememberedFailure } from './failure-codes.js';
+export {
+  FAILURE_CODES,
+  type FailureCode,
+  failureCodeOf,
+  isFailureCode,
+  isPermanentFailure,
+  isRememberedFailure,
+} from './failure-codes.js';
 export { decodeOwner, encodeOwner, OWNER_METADATA } from './output-ownership.js';
 export { overlapReason, pairLabel } from './source-destination.js';
 export {

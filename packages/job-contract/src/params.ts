@@ -59,6 +59,7 @@ export const DEFAULT_PARAMS: CompressParams = Object.freeze({
 /** Thrown for a parameter outside its range; permanent (never retried). */
 export class InvalidParamsError extends Error {
   override readonly name = 'InvalidParamsError';
+  readonly code = 'invalid-params';
   readonly permanent = true;
   constructor(
     readonly param: string,
