@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test file (`dist/**/*.test.js`) of the workspaces with node's test runner.
 // `--unit` limits the run to the packages and apps (no integration or end-to-end tests);
+// `--integration` to the integration and end-to-end tests of test/;
 // `--only PATTERN` keeps the files whose path contains PATTERN.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
@@ -9,10 +10,11 @@ import { join, relative } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
+const integrationOnly = args.includes('--integration');
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
 
-const roots = ['packages', 'apps']
+const roots = (integrationOnly ? [] : ['packages', 'apps'])
   .flatMap((group) => readdirSync(join(root, group)).map((name) => join(root, group, name, 'dist')))
   .concat(unitOnly ? [] : [join(root, 'test', 'dist')])
   .filter((dir) => existsSync(dir));
