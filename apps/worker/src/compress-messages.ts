@@ -1,4 +1,4 @@
-import type { CompressParams } from '@kpress/compress';
+import type { CompressOutcome, CompressParams, TargetOutcome } from '@kpress/compress';
 import type { QuantizeStats } from '@kpress/kmeans-core';
 
 /** What a compress process is started with (its first argument, as JSON). */
@@ -23,6 +23,8 @@ export interface CompressSuccess {
   readonly source: { readonly width: number; readonly height: number; readonly format: string; readonly bytes: number };
   readonly result: { readonly palette: Uint8Array; readonly paletteAlpha: Uint8Array | null; readonly stats: QuantizeStats };
   readonly timingsMs: Readonly<Record<string, number>>;
+  readonly target: TargetOutcome | null;
+  readonly outcome: CompressOutcome;
 }
 
 export interface CompressFailure {

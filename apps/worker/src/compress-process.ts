@@ -51,6 +51,8 @@ async function handle(request: CompressRequest): Promise<CompressReply> {
         stats: compressed.result.stats,
       },
       timingsMs: compressed.timingsMs,
+      target: compressed.target,
+      outcome: compressed.outcome,
     };
   } catch (error) {
     const e = error as { name?: string; message?: string; permanent?: boolean; code?: string; param?: string };

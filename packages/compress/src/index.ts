@@ -1,5 +1,21 @@
 /** compress: one image from bytes to quantized output and metadata, shared by the CLI and workers. */
-export { compressImage, type CompressedImage, type CompressLimits, type CompressTimings } from './compress-image.js';
+export {
+  compressImage,
+  type CompressedImage,
+  type CompressLimits,
+  type CompressOutcome,
+  type CompressTimings,
+  type TargetOutcome,
+} from './compress-image.js';
+export { QualityTooLowError } from './quality-too-low-error.js';
+export { searchTarget, type QualityTarget, type SearchStep, type TargetSearchResult } from './target-search.js';
 export { buildMetadata, type CompressSummary, type MetadataContext, type MetadataDocument, type ObjectRef } from './metadata.js';
-export { DEFAULT_PARAMS, InvalidParamsError, resolveParams, type CompressParams } from './params.js';
+export {
+  DEFAULT_PARAMS,
+  InvalidParamsError,
+  PARAMS_OMITTED_AT_DEFAULT,
+  resolveParams,
+  TARGET_PSNR_RANGE,
+  type CompressParams,
+} from './params.js';
 export { BYTES_PER_PIXEL, estimateCompressBytes, FIXED_BYTES } from './memory-estimate.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type CompressParams, DEFAULT_PARAMS, resolveParams } from '@kpress/compress';
+import { type CompressParams, DEFAULT_PARAMS, PARAMS_OMITTED_AT_DEFAULT, resolveParams } from '@kpress/compress';
 import { z } from 'zod';
 import { MAX_KEY_BYTES, unsafeKeyReason } from './output-keys.js';
 
@@ -71,9 +71,16 @@ function forbiddenKeyPath(value: unknown, path: string, depth: number): string |
   return null;
 }
 
-/** Stable text of the parameters (all of them, defaults filled, in a fixed order). */
+/**
+ * Stable text of the parameters (defaults filled, in a fixed order). Parameters added later
+ * (targetPsnr, skipIfLarger) are left out while at their default, so the hashes of jobs made
+ * before them do not change and an incremental run does not redo an archive after an upgrade.
+ */
 export function paramsFingerprint(params: CompressParams): string {
-  const ordered = Object.fromEntries(Object.keys(DEFAULT_PARAMS).map((name) => [name, params[name as keyof CompressParams]]));
+  const names = (Object.keys(DEFAULT_PARAMS) as (keyof CompressParams)[]).filter(
+    (name) => !PARAMS_OMITTED_AT_DEFAULT.includes(name) || params[name] !== DEFAULT_PARAMS[name],
+  );
+  const ordered = Object.fromEntries(names.map((name) => [name, params[name]]));
   return JSON.stringify(ordered);
 }
 
