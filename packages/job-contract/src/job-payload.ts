@@ -104,6 +104,13 @@ export function jobHash(job: Pick<ImageJob, 'source' | 'output' | 'params'>): st
 export const JOB_HASH_METADATA = 'kpress-job-hash';
 
 /**
+ * User-metadata name on a metadata document whose job wrote no image: "kept-original" when the
+ * output would not have been smaller than its source (--skip-if-larger). A later incremental run
+ * with the same job hash skips the source (the same bytes and parameters give the same decision).
+ */
+export const OUTCOME_METADATA = 'kpress-outcome';
+
+/**
  * BullMQ job id: unique per run and content, so enqueueing the same run twice adds nothing,
  * while a later run (e.g. --force) is a new job. BullMQ ids may not contain ":".
  */
