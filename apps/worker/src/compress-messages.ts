@@ -25,6 +25,8 @@ export interface CompressSuccess {
   readonly timingsMs: Readonly<Record<string, number>>;
   readonly target: TargetOutcome | null;
   readonly outcome: CompressOutcome;
+  /** The compress process that did the work (a local batch reports how many took part). */
+  readonly pid: number;
 }
 
 export interface CompressFailure {

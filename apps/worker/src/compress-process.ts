@@ -53,6 +53,7 @@ async function handle(request: CompressRequest): Promise<CompressReply> {
       timingsMs: compressed.timingsMs,
       target: compressed.target,
       outcome: compressed.outcome,
+      pid: process.pid,
     };
   } catch (error) {
     const e = error as { name?: string; message?: string; permanent?: boolean; code?: string; param?: string };
