@@ -17,7 +17,7 @@ export async function readInput(path: string): Promise<Buffer> {
 /** All of standard input (`-`), refused when empty. */
 export async function readStdin(stdin: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   const bytes = Buffer.concat(chunks);
   if (bytes.length === 0) throw new Error('cannot read input -: standard input is empty (0 bytes)');
   return bytes;
