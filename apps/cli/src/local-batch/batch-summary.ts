@@ -25,14 +25,16 @@ export interface BatchSummary {
   readonly bytesOut: number;
   /** Mean PSNR of the images written that have one. */
   readonly meanPsnr: number | null;
-  /** Compress processes that did some of the work. */
+  /** Compress processes the batch ran on. */
   readonly processes: number;
+  /** Of them, those that wrote or weighed at least one output (failures do not say where they ran). */
+  readonly processesUsed: number;
   readonly seconds: number;
   readonly keptOriginalFiles: readonly string[];
   readonly failures: readonly { readonly input: string; readonly code: string; readonly reason: string }[];
 }
 
-export function summarise(outcomes: readonly BatchOutcome[], seconds: number): BatchSummary {
+export function summarise(outcomes: readonly BatchOutcome[], seconds: number, processes: number): BatchSummary {
   let bytesIn = 0;
   let bytesOut = 0;
   let psnrSum = 0;
@@ -65,7 +67,8 @@ export function summarise(outcomes: readonly BatchOutcome[], seconds: number): B
     bytesIn,
     bytesOut,
     meanPsnr: psnrCount > 0 ? Math.round((psnrSum / psnrCount) * 100) / 100 : null,
-    processes: pids.size,
+    processes,
+    processesUsed: pids.size,
     seconds: Math.round(seconds * 10) / 10,
     keptOriginalFiles: kept,
     failures,
@@ -76,7 +79,7 @@ export function summarise(outcomes: readonly BatchOutcome[], seconds: number): B
 export function formatSummary(summary: BatchSummary): string {
   const saved = summary.bytesIn > 0 ? ` (${(100 * (1 - summary.bytesOut / summary.bytesIn)).toFixed(1)}% smaller)` : '';
   const lines = [
-    `${summary.images} images in ${summary.seconds.toFixed(1)} s on ${summary.processes} processes: ` +
+    `${plural(summary.images, 'image')} in ${summary.seconds.toFixed(1)} s on ${plural(summary.processes, 'process', 'processes')}: ` +
       `${summary.compressed} compressed, ${summary.keptOriginal} kept original, ${summary.failed} failed`,
     `bytes ${formatBytes(summary.bytesIn)} → ${formatBytes(summary.bytesOut)}${saved}` +
       `${summary.meanPsnr !== null ? `, mean PSNR ${summary.meanPsnr.toFixed(2)} dB` : ''}`,
@@ -84,4 +87,8 @@ export function formatSummary(summary: BatchSummary): string {
   for (const file of summary.keptOriginalFiles) lines.push(`kept original (output not smaller): ${file}`);
   for (const failure of summary.failures) lines.push(`failed: ${failure.input}: [${failure.code}] ${failure.reason}`);
   return lines.join('\n');
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
 }

@@ -29,7 +29,7 @@ export async function runCompressBatch(
   const items = await collectInputs(inputs, outDir, `.${options.params.format}`);
   if (items.length === 0)
     throw new UsageError(`no images found in ${inputs.join(', ')} (looked for image file extensions, recursively)`);
-  const outcomes = await runBatch(items, {
+  const { outcomes, processes } = await runBatch(items, {
     params: options.params,
     maxPixels: context.config.maxPixels,
     jobTimeoutMs: options.jobTimeoutMs,
@@ -37,7 +37,7 @@ export async function runCompressBatch(
     logger: context.logger,
     progress: context.stderr,
   });
-  const summary = summarise(outcomes, (performance.now() - started) / 1000);
+  const summary = summarise(outcomes, (performance.now() - started) / 1000, processes);
   context.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
   return summary.failed > 0 ? 1 : 0;
 }

@@ -24,8 +24,12 @@ export interface BatchOptions {
  * a memory budget), writing each output as it comes; a failure is recorded and the batch goes on.
  * With skipIfLarger, an output not smaller than its source is not written ("kept-original").
  */
-export async function runBatch(items: readonly BatchItem[], options: BatchOptions): Promise<BatchOutcome[]> {
-  const pool = createCpuPool(Math.max(1, Math.min(options.processes, items.length)), {
+export async function runBatch(
+  items: readonly BatchItem[],
+  options: BatchOptions,
+): Promise<{ outcomes: BatchOutcome[]; processes: number }> {
+  const processes = Math.max(1, Math.min(options.processes, items.length));
+  const pool = createCpuPool(processes, {
     jobTimeoutMs: options.jobTimeoutMs,
     niceIncrement: 0,
     warmUp: items.length > 1,
@@ -34,13 +38,14 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
   try {
     // Every process ready before the first image, so that the work spreads over all of them.
     await pool.ready;
-    return await Promise.all(
+    const outcomes = await Promise.all(
       items.map(async (item): Promise<BatchOutcome> => {
         const outcome = await compressOne(item);
         bar.tick(item.input);
         return outcome;
       }),
     );
+    return { outcomes, processes };
   } finally {
     bar.end();
     await pool.close();
