@@ -62,6 +62,7 @@ describe('run report: written once per run, counts equal to the run, under concu
     assert.deepEqual(report.counts, {
       jobs: run.jobs,
       done: run.done,
+      keptOriginal: run.keptOriginal,
       skipped: run.skipped,
       failed: run.failed,
       notImages: run.notImages,
