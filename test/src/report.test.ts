@@ -62,8 +62,12 @@ describe('run report: written once per run, counts equal to the run, under concu
     assert.deepEqual(report.counts, {
       jobs: run.jobs,
       done: run.done,
+      keptOriginal: run.keptOriginal,
       skipped: run.skipped,
+      skippedFailed: run.skippedFailed,
+      duplicates: run.duplicates,
       failed: run.failed,
+      cancelled: run.cancelled,
       notImages: run.notImages,
       listed: run.listed,
     });

@@ -12,6 +12,8 @@ export const PARAM_FLAGS = {
   'batch-size': { type: 'string' },
   'max-steps': { type: 'string' },
   'lloyd-iterations': { type: 'string' },
+  'target-psnr': { type: 'string' },
+  'skip-if-larger': { type: 'boolean' },
 } as const;
 
 export const PARAM_HELP = `Parameters:
@@ -22,7 +24,11 @@ export const PARAM_HELP = `Parameters:
   --format F            png | webp (default png: indexed, smallest bit depth holding K)
   --batch-size N        unique colours per mini-batch step (default 1024)
   --max-steps N         maximum mini-batch steps (default 100)
-  --lloyd-iterations N  maximum exact Lloyd passes (default 60)`;
+  --lloyd-iterations N  maximum exact Lloyd passes (default 60)
+  --target-psnr DB      the smallest K in [2, --k] whose output reaches DB dB PSNR (1–99; default off;
+                        --k then defaults to 256);
+                        if even --k misses it, the image fails as quality-too-low and nothing is written
+  --skip-if-larger      write no image when it would not be smaller than its source ("kept-original")`;
 
 type ParamValues = { [K in keyof typeof PARAM_FLAGS]?: (typeof PARAM_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
 
@@ -35,8 +41,10 @@ export function paramsFromFlags(values: ParamValues): CompressParams {
   const integer = (raw: string | undefined): number | string | undefined =>
     raw === undefined ? undefined : (parseDecimalInteger(raw) ?? raw);
   try {
+    // A quality target searches K in [2, --k]: without --k, the whole range up to 256.
+    const k = values.k === undefined && values['target-psnr'] !== undefined ? 256 : integer(values.k);
     return resolveParams({
-      k: integer(values.k),
+      k,
       seed: integer(values.seed),
       colorSpace: values['color-space'],
       dither: values.dither,
@@ -44,6 +52,8 @@ export function paramsFromFlags(values: ParamValues): CompressParams {
       batchSize: integer(values['batch-size']),
       maxSteps: integer(values['max-steps']),
       lloydIterations: integer(values['lloyd-iterations']),
+      targetPsnr: decimal(values['target-psnr']),
+      skipIfLarger: values['skip-if-larger'],
     });
   } catch (error) {
     if (error instanceof InvalidParamsError) {
@@ -57,6 +67,13 @@ export function paramsFromFlags(values: ParamValues): CompressParams {
     }
     throw error;
   }
+}
+
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+/** A plain decimal number ("38", "38.5"); other text goes to resolveParams as text, which names it. */
+function decimal(raw: string | undefined): number | string | undefined {
+  return raw === undefined ? undefined : DECIMAL.test(raw) ? Number(raw) : raw;
 }
 
 function toFlag(param: string): string {

@@ -1,4 +1,4 @@
-import { decodeOwner, JOB_HASH_METADATA, metadataKeyFor, type S3Location } from '@kpress/job-contract';
+import { decodeOwner, JOB_HASH_METADATA, metadataKeyFor, OUTCOME_METADATA, type S3Location } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
 import type { FailureMemory, JobFailureRecord, OutputClaim } from '@kpress/runs';
 import { type Candidate, type EnqueueFailure, failureIdentity, type MemoryKey } from './enqueue-candidates.js';
@@ -54,6 +54,12 @@ export async function checkExistingOutputs(
         const owner = decodeOwner(head.metadata);
         if (owner !== null && owner !== candidate.source) collisions.set(i, owner);
         else if (!force && head.metadata[JOB_HASH_METADATA] === candidate.hash) {
+          // A source kept as it was (--skip-if-larger) has a metadata document and no image: the
+          // same version and parameters would keep it again, so it is skipped like a done one.
+          if (head.metadata[OUTCOME_METADATA] === 'kept-original') {
+            decisions[i] = { kind: 'skip', candidate };
+            return;
+          }
           // Trusted only when the image carries the same hash: a torn pair (a crash between the
           // two PUTs, or two runs racing) is redone, never skipped.
           const image = await store.head(output.bucket, output.key);

@@ -3,7 +3,7 @@ import { FINAL_STATES, type JobFailureRecord, type RunSnapshot, type RunStore } 
 
 /** Images finished per second since the run was created, and the time left at that pace. */
 export function pace(snapshot: RunSnapshot, now: number): { perSecond: number; etaSeconds: number | null } {
-  const finished = snapshot.done + snapshot.failed;
+  const finished = snapshot.done + snapshot.keptOriginal + snapshot.failed;
   const end = snapshot.finishedAt ?? now;
   const seconds = Math.max(0.001, (end - snapshot.createdAt) / 1000);
   const perSecond = finished / seconds;
@@ -23,16 +23,16 @@ export function formatDuration(seconds: number | null): string {
 /** One line of counts: what a progress bar and plain progress lines show. */
 export function progressLine(snapshot: RunSnapshot, now: number): string {
   const { perSecond, etaSeconds } = pace(snapshot, now);
-  const finished = snapshot.done + snapshot.failed;
+  const finished = snapshot.done + snapshot.keptOriginal + snapshot.failed;
   const total = snapshot.listingDone ? String(snapshot.jobs) : `${snapshot.jobs}+`;
   return (
-    `${finished}/${total} · done ${snapshot.done} · skipped ${snapshot.skipped} · failed ${snapshot.failed} · ` +
+    `${finished}/${total} · done ${snapshot.done}${snapshot.keptOriginal > 0 ? ` · kept original ${snapshot.keptOriginal}` : ''} · skipped ${snapshot.skipped} · failed ${snapshot.failed} · ` +
     `active ${snapshot.active} · queued ${snapshot.queued} · ${perSecond.toFixed(2)} img/s · ETA ${formatDuration(etaSeconds)}`
   );
 }
 
 export function progressBar(snapshot: RunSnapshot, width = 30): string {
-  const finished = snapshot.done + snapshot.failed;
+  const finished = snapshot.done + snapshot.keptOriginal + snapshot.failed;
   const share = snapshot.jobs > 0 ? Math.min(1, finished / snapshot.jobs) : snapshot.complete ? 1 : 0;
   const filled = Math.round(share * width);
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(share * 100)).padStart(3)}%`;
@@ -51,6 +51,7 @@ export function formatStatus(
     snapshot.skippedFailed > 0 ? `${snapshot.skippedFailed} skipped (failed before)` : '',
     snapshot.duplicates > 0 ? `${snapshot.duplicates} duplicates counted once` : '',
     snapshot.cancelled > 0 ? `${snapshot.cancelled} cancelled` : '',
+    snapshot.keptOriginal > 0 ? `${snapshot.keptOriginal} kept original (output not smaller)` : '',
   ].filter((part) => part !== '');
   const lines = [
     `run ${snapshot.runId}: ${snapshot.state}${snapshot.stateReason ? ` (${snapshot.stateReason})` : ''}`,

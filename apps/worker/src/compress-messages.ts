@@ -1,3 +1,4 @@
+import type { CompressOutcome, TargetOutcome } from '@kpress/compress';
 import type { CompressParams, FailureCode } from '@kpress/job-contract';
 import type { QuantizeStats } from '@kpress/kmeans-core';
 
@@ -23,6 +24,10 @@ export interface CompressSuccess {
   readonly source: { readonly width: number; readonly height: number; readonly format: string; readonly bytes: number };
   readonly result: { readonly palette: Uint8Array; readonly paletteAlpha: Uint8Array | null; readonly stats: QuantizeStats };
   readonly timingsMs: Readonly<Record<string, number>>;
+  readonly target: TargetOutcome | null;
+  readonly outcome: CompressOutcome;
+  /** The compress process that did the work (a local batch reports how many took part). */
+  readonly pid: number;
 }
 
 export interface CompressFailure {

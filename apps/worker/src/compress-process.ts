@@ -52,6 +52,9 @@ async function handle(request: CompressRequest): Promise<CompressReply> {
         stats: compressed.result.stats,
       },
       timingsMs: compressed.timingsMs,
+      target: compressed.target,
+      outcome: compressed.outcome,
+      pid: process.pid,
     };
   } catch (error) {
     // Named errors carry their code (BadImageError, InvalidParamsError…); the table decides retries.

@@ -8,6 +8,7 @@ import {
   JOB_HASH_METADATA,
   jobHash,
   metadataKeyFor,
+  OUTCOME_METADATA,
   OWNER_METADATA,
   parseImageJob,
 } from '@kpress/job-contract';
@@ -43,6 +44,8 @@ export interface ImageJobResult {
   readonly bytesIn: number;
   readonly bytesOut: number;
   readonly psnr: number | null;
+  /** True when no image was written: it would not have been smaller than its source (--skip-if-larger). */
+  readonly keptOriginal?: boolean;
   /** True when the job's run was cancelled before it ran (nothing was written). */
   readonly cancelled?: boolean;
 }
@@ -164,11 +167,14 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     // The hash uses the version actually read, so a later enqueue sees this object as done.
     const hash = jobHash({ ...data, source: { ...data.source, etag } });
     const uploadStarted = performance.now();
-    const contentType = compressed.output.format === 'webp' ? 'image/webp' : 'image/png';
-    await deps.store.put(data.output.bucket, data.output.key, Buffer.from(compressed.output.bytes), {
-      contentType,
-      metadata: { [JOB_HASH_METADATA]: hash, [OWNER_METADATA]: encodeOwner(source) },
-    });
+    const kept = compressed.outcome === 'kept-original';
+    if (!kept) {
+      const contentType = compressed.output.format === 'webp' ? 'image/webp' : 'image/png';
+      await deps.store.put(data.output.bucket, data.output.key, Buffer.from(compressed.output.bytes), {
+        contentType,
+        metadata: { [JOB_HASH_METADATA]: hash, [OWNER_METADATA]: encodeOwner(source) },
+      });
+    }
     const metadata = buildMetadata(compressed, {
       runId: data.runId,
       jobId,
@@ -188,13 +194,17 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
       Buffer.from(JSON.stringify({ ...metadata, timingsMs }, null, 2)),
       {
         contentType: 'application/json',
-        metadata: { [JOB_HASH_METADATA]: hash, [OWNER_METADATA]: encodeOwner(source) },
+        metadata: {
+          [JOB_HASH_METADATA]: hash,
+          [OWNER_METADATA]: encodeOwner(source),
+          ...(kept ? { [OUTCOME_METADATA]: 'kept-original' } : {}),
+        },
       },
     );
     const megapixels = (compressed.source.width * compressed.source.height) / 1e6;
     deps.metrics.observe(timingsMs, megapixels, body.length, compressed.output.bytes.length);
     const finish = await deps.runs.finishJob(data.runId, jobId, {
-      status: 'done',
+      status: kept ? 'kept-original' : 'done',
       result: {
         key: data.source.key,
         output: data.output.key,
@@ -203,11 +213,18 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
         psnr: metadata.quality.psnr,
         megapixels,
         timingsMs,
+        k: compressed.target?.k ?? data.params.k,
       },
     });
     log.info(
-      { bytesIn: body.length, bytesOut: compressed.output.bytes.length, psnr: metadata.quality.psnr, ms: timingsMs.total },
-      'image done',
+      {
+        bytesIn: body.length,
+        bytesOut: compressed.output.bytes.length,
+        psnr: metadata.quality.psnr,
+        k: compressed.target?.k ?? data.params.k,
+        ms: timingsMs.total,
+      },
+      kept ? 'image kept original: the output would not be smaller' : 'image done',
     );
     if (finish.completedRun) await deps.onRunComplete(data.runId);
     return {
@@ -215,6 +232,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
       bytesIn: body.length,
       bytesOut: compressed.output.bytes.length,
       psnr: metadata.quality.psnr,
+      ...(kept ? { keptOriginal: true } : {}),
     };
   }
 }

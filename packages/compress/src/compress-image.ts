@@ -1,6 +1,8 @@
 import { decodeImage, encodeImage, type EncodedImage } from '@kpress/codec';
 import { InvalidOptionError, quantize, type QuantizeResult } from '@kpress/kmeans-core';
 import { InvalidParamsError, type CompressParams } from '@kpress/job-contract';
+import { QualityTooLowError } from './quality-too-low-error.js';
+import { searchTarget, type SearchStep } from './target-search.js';
 
 // A type alias (not an interface) so it is assignable to Record<string, number>.
 export type CompressTimings = { decode: number; quantize: number; encode: number };
@@ -10,6 +12,22 @@ export interface CompressedImage {
   readonly source: { readonly width: number; readonly height: number; readonly format: string; readonly bytes: number };
   readonly result: QuantizeResult;
   readonly timingsMs: CompressTimings;
+  /** With a quality target: the target, the K chosen and the K values the search measured. */
+  readonly target: TargetOutcome | null;
+  /**
+   * "kept-original" when skipIfLarger is set and the output is at least as large as the source:
+   * the caller then writes no image (the source stays the better file). Otherwise "compressed".
+   */
+  readonly outcome: CompressOutcome;
+}
+
+export type CompressOutcome = 'compressed' | 'kept-original';
+
+export interface TargetOutcome {
+  readonly psnr: number;
+  /** Palette size chosen: the smallest K in [2, k] reaching the target. */
+  readonly k: number;
+  readonly steps: readonly SearchStep[];
 }
 
 export interface CompressLimits {
@@ -47,6 +65,14 @@ export async function compressImage(input: Buffer, params: CompressParams, limit
     if (error instanceof InvalidOptionError) throw new InvalidParamsError(error.option, error.message);
     throw error;
   }
+  let target: TargetOutcome | null = null;
+  if (params.targetPsnr !== null) {
+    // The search starts from the palette at k just made, and merges it down (target-search.ts).
+    const search = searchTarget(image, result, { metric: 'psnr', value: params.targetPsnr });
+    if (search.k === null || search.result === null) throw new QualityTooLowError(params.targetPsnr, params.k, search.bestPsnr);
+    result = search.result;
+    target = { psnr: params.targetPsnr, k: search.k, steps: search.steps };
+  }
   if (single) result = { ...result, indices: result.indices.subarray(0, 1) };
   const quantizeMs = lap();
   const output = await encodeImage({ ...decoded, ...result }, params.format);
@@ -56,5 +82,7 @@ export async function compressImage(input: Buffer, params: CompressParams, limit
     source: { width: decoded.width, height: decoded.height, format: decoded.format, bytes: input.length },
     result,
     timingsMs: { decode, quantize: quantizeMs, encode },
+    target,
+    outcome: params.skipIfLarger && output.bytes.length >= input.length ? 'kept-original' : 'compressed',
   };
 }

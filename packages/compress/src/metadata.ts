@@ -1,4 +1,5 @@
 import type { QuantizeStats } from '@kpress/kmeans-core';
+import type { CompressOutcome, TargetOutcome } from './compress-image.js';
 import type { CompressParams } from '@kpress/job-contract';
 
 /** Where an image came from or went to: an S3 object, or a local file (bucket null). */
@@ -12,6 +13,11 @@ export interface MetadataDocument {
   readonly version: 1;
   readonly runId: string | null;
   readonly jobId: string | null;
+  /**
+   * "compressed": the output was written. "kept-original" (skipIfLarger): it would have been at
+   * least as large as the source, so no image was written; output.bytes is the size it would have had.
+   */
+  readonly outcome: CompressOutcome;
   readonly source: ObjectRef & { etag: string | null; bytes: number; width: number; height: number; format: string };
   readonly output: ObjectRef & { bytes: number; format: string; bitDepth: number };
   readonly params: CompressParams;
@@ -19,6 +25,8 @@ export interface MetadataDocument {
   readonly palette: number[][];
   /** RGB per-channel mean squared error and PSNR in dB (null when the output is exact). */
   readonly quality: { mse: number; psnr: number | null };
+  /** With targetPsnr: the target in dB, the K chosen, and each K the search measured with its PSNR. */
+  readonly target: TargetOutcome | null;
   readonly kmeans: {
     iterations: number;
     converged: boolean;
@@ -49,6 +57,8 @@ export interface CompressSummary {
   readonly source: { readonly width: number; readonly height: number; readonly format: string; readonly bytes: number };
   readonly result: { readonly palette: Uint8Array; readonly paletteAlpha: Uint8Array | null; readonly stats: QuantizeStats };
   readonly timingsMs: Readonly<Record<string, number>>;
+  readonly target: TargetOutcome | null;
+  readonly outcome: CompressOutcome;
 }
 
 export function buildMetadata(compressed: CompressSummary, context: MetadataContext): MetadataDocument {
@@ -64,11 +74,13 @@ export function buildMetadata(compressed: CompressSummary, context: MetadataCont
     version: 1,
     runId: context.runId,
     jobId: context.jobId,
+    outcome: compressed.outcome,
     source: { ...context.source, bytes: source.bytes, width: source.width, height: source.height, format: source.format },
     output: { ...context.output, bytes: output.bytes.length, format: output.format, bitDepth: output.bitDepth },
     params: context.params,
     palette: paletteList,
     quality: { mse: round(stats.mse, 6), psnr: Number.isFinite(stats.psnr) ? round(stats.psnr, 4) : null },
+    target: compressed.target,
     kmeans: {
       iterations: stats.iterations,
       converged: stats.converged,

@@ -18,6 +18,8 @@ export const FAILURE_CODES = {
   'unsafe-output': { permanent: true, remembered: true },
   'output-collision': { permanent: true, remembered: true },
   'invalid-params': { permanent: true, remembered: true },
+  /** Even the largest palette allowed (--k) misses --target-psnr: nothing is written. */
+  'quality-too-low': { permanent: true, remembered: true },
   'invalid-job': { permanent: true, remembered: false },
   'bucket-not-allowed': { permanent: true, remembered: false },
   'access-denied': { permanent: true, remembered: false },

@@ -1,6 +1,14 @@
 /** The job contract shared by producer and worker: queue, payload schema, ids and keys. */
 export { BACKOFF_DELAY_MS, IMAGE_QUEUE, JOB_ATTEMPTS, KEEP_COMPLETED, KEEP_FAILED } from './queue.js';
-export { JOB_HASH_METADATA, jobHash, jobIdFor, paramsFingerprint, parseImageJob, type ImageJob } from './job-payload.js';
+export {
+  JOB_HASH_METADATA,
+  OUTCOME_METADATA,
+  jobHash,
+  jobIdFor,
+  paramsFingerprint,
+  parseImageJob,
+  type ImageJob,
+} from './job-payload.js';
 export {
   IMAGE_EXTENSIONS,
   looksLikeImage,
@@ -42,5 +50,7 @@ export {
   OUTPUT_FORMATS,
   type OutputFormat,
   PARAM_LIMITS,
+  PARAMS_OMITTED_AT_DEFAULT,
   resolveParams,
+  TARGET_PSNR_RANGE,
 } from './params.js';

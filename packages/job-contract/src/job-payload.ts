@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type CompressParams, DEFAULT_PARAMS, resolveParams } from './params.js';
+import { type CompressParams, DEFAULT_PARAMS, PARAMS_OMITTED_AT_DEFAULT, resolveParams } from './params.js';
 import { z } from 'zod';
 import { MAX_KEY_BYTES, unsafeKeyReason } from './output-keys.js';
 import { RUN_ID } from './run-id.js';
@@ -73,9 +73,16 @@ function forbiddenKeyPath(value: unknown, path: string, depth: number): string |
   return null;
 }
 
-/** Stable text of the parameters (all of them, defaults filled, in a fixed order). */
+/**
+ * Stable text of the parameters (defaults filled, in a fixed order). Parameters added later
+ * (targetPsnr, skipIfLarger) are left out while at their default, so the hashes of jobs made
+ * before them do not change and an incremental run does not redo an archive after an upgrade.
+ */
 export function paramsFingerprint(params: CompressParams): string {
-  const ordered = Object.fromEntries(Object.keys(DEFAULT_PARAMS).map((name) => [name, params[name as keyof CompressParams]]));
+  const names = (Object.keys(DEFAULT_PARAMS) as (keyof CompressParams)[]).filter(
+    (name) => !PARAMS_OMITTED_AT_DEFAULT.includes(name) || params[name] !== DEFAULT_PARAMS[name],
+  );
+  const ordered = Object.fromEntries(names.map((name) => [name, params[name]]));
   return JSON.stringify(ordered);
 }
 
@@ -97,6 +104,13 @@ export function jobHash(job: Pick<ImageJob, 'source' | 'output' | 'params'>): st
 
 /** User-metadata name on every output object and metadata document: the job hash. */
 export const JOB_HASH_METADATA = 'kpress-job-hash';
+
+/**
+ * User-metadata name on a metadata document whose job wrote no image: "kept-original" when the
+ * output would not have been smaller than its source (--skip-if-larger). A later incremental run
+ * with the same job hash skips the source (the same bytes and parameters give the same decision).
+ */
+export const OUTCOME_METADATA = 'kpress-outcome';
 
 /**
  * BullMQ job id: unique per run and content, so enqueueing the same run twice adds nothing,

@@ -28,6 +28,8 @@ void describe('resolveParams', () => {
       batchSize: 1024,
       maxSteps: 100,
       lloydIterations: 60,
+      targetPsnr: null,
+      skipIfLarger: false,
     });
     assert.deepEqual(params, DEFAULT_PARAMS);
     assert.ok(Object.isFrozen(params));
@@ -68,6 +70,20 @@ void describe('resolveParams rejects bad parameters, naming them', () => {
       { lloydIterations: 10001 },
       'lloydIterations',
       'lloydIterations must be an integer between 0 and 10000, received 10001',
+    ],
+    ['targetPsnr 0', { targetPsnr: 0 }, 'targetPsnr', 'targetPsnr must be null or a number between 1 and 99, received 0'],
+    [
+      'targetPsnr "38"',
+      { targetPsnr: '38' },
+      'targetPsnr',
+      'targetPsnr must be null or a number between 1 and 99, received "38"',
+    ],
+    ['skipIfLarger 1', { skipIfLarger: 1 }, 'skipIfLarger', 'skipIfLarger must be true or false, received 1'],
+    [
+      'targetPsnr with dither',
+      { targetPsnr: 38, dither: true },
+      'targetPsnr',
+      'targetPsnr cannot be combined with dither: the target search measures undithered output, received targetPsnr 38 and dither true',
     ],
     ['an unknown parameter', { k: 16, palette: 8 }, 'palette', 'unknown parameter palette'],
     ['several unknown parameters', { colours: 8, quality: 90 }, 'colours', 'unknown parameter colours, quality'],

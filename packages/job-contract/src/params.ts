@@ -43,6 +43,14 @@ export interface CompressParams {
   readonly maxSteps: number;
   /** Maximum exact Lloyd passes. Default 60. */
   readonly lloydIterations: number;
+  /**
+   * Quality target in dB: the palette is the smallest K in [2, k] whose written output reaches
+   * this PSNR (target-search.ts); an image that misses it even at k fails with `quality-too-low`.
+   * 1–99, or null for a fixed K. Default null. (A perceptual twin, targetSsim, would sit beside it.)
+   */
+  readonly targetPsnr: number | null;
+  /** Write no image when the output would be at least as large as the source (outcome "kept-original"). Default false. */
+  readonly skipIfLarger: boolean;
 }
 
 export const DEFAULT_PARAMS: CompressParams = Object.freeze({
@@ -54,7 +62,15 @@ export const DEFAULT_PARAMS: CompressParams = Object.freeze({
   batchSize: 1024,
   maxSteps: 100,
   lloydIterations: 60,
+  targetPsnr: null,
+  skipIfLarger: false,
 });
+
+/** The parameters added after job hashes existed: left out of a fingerprint while at their default. */
+export const PARAMS_OMITTED_AT_DEFAULT: readonly (keyof CompressParams)[] = ['targetPsnr', 'skipIfLarger'];
+
+/** The bounds of targetPsnr, in dB. */
+export const TARGET_PSNR_RANGE = Object.freeze({ min: 1, max: 99 });
 
 /** Thrown for a parameter outside its range; permanent (never retried). */
 export class InvalidParamsError extends Error {
@@ -85,7 +101,16 @@ export function resolveParams(input: Partial<Record<keyof CompressParams, unknow
     batchSize: integer('batchSize', value('batchSize'), PARAM_LIMITS.batchSize),
     maxSteps: integer('maxSteps', value('maxSteps'), PARAM_LIMITS.maxSteps),
     lloydIterations: integer('lloydIterations', value('lloydIterations'), PARAM_LIMITS.lloydIterations),
+    targetPsnr: nullableNumber('targetPsnr', value('targetPsnr'), TARGET_PSNR_RANGE.min, TARGET_PSNR_RANGE.max),
+    skipIfLarger: bool('skipIfLarger', value('skipIfLarger')),
   };
+  if (params.targetPsnr !== null && params.dither) {
+    // The search measures whole palette entries; error diffusion changes every pixel's entry.
+    throw new InvalidParamsError(
+      'targetPsnr',
+      `targetPsnr cannot be combined with dither: the target search measures undithered output, received targetPsnr ${params.targetPsnr} and dither true`,
+    );
+  }
   const unknown = Object.keys(input).filter((key) => !Object.hasOwn(DEFAULT_PARAMS, key));
   if (unknown.length > 0) throw new InvalidParamsError(unknown[0]!, `unknown parameter ${unknown.join(', ')}`);
   return Object.freeze(params);
@@ -94,6 +119,14 @@ export function resolveParams(input: Partial<Record<keyof CompressParams, unknow
 function integer(name: string, value: unknown, { min, max }: { min: number; max: number }): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidParamsError(name, mustBe(name, `an integer between ${min} and ${max}`, value));
+  }
+  return value;
+}
+
+function nullableNumber(name: string, value: unknown, min: number, max: number): number | null {
+  if (value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new InvalidParamsError(name, mustBe(name, `null or a number between ${min} and ${max}`, value));
   }
   return value;
 }

@@ -20,6 +20,7 @@ const snapshot: RunSnapshot = {
   skippedFailed: 0,
   duplicates: 0,
   cancelled: 0,
+  keptOriginal: 0,
   listingDone: true,
   complete: true,
   listed: 3,

@@ -2,6 +2,7 @@ import { formatBytes } from '@kpress/format';
 import { dataValue, formatFixed, formatInteger, formatMs, markup, raw, type SafeHtml } from './html-format.js';
 import { CONTENT_SECURITY_POLICY, REPORT_CSS, REPORT_SCRIPT } from './report-page-assets.js';
 import { failuresSection, imagesSection, samplesSection, skippedFailedSection, slowestSection } from './report-sections.js';
+import { savingsSection } from './savings-section.js';
 import { PHASES, type RunReport } from './run-report.js';
 
 /** One image shown before/after, with thumbnails as data URIs (null when one could not be made). */
@@ -57,6 +58,7 @@ ${summaryCards(report)}
 <div class="two stack">
 ${psnrSection(report)}
 ${timingSection(report)}
+${savingsSection(report)}
 </div>
 ${samplesSection(samples)}
 ${slowestSection(report)}

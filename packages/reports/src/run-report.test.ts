@@ -18,6 +18,7 @@ const snapshot: RunSnapshot = {
   skippedFailed: 0,
   duplicates: 0,
   cancelled: 0,
+  keptOriginal: 0,
   listingDone: true,
   complete: true,
   listed: 7,
@@ -59,6 +60,7 @@ describe('buildRunReport', () => {
     assert.deepEqual(report.counts, {
       jobs: 6,
       done: 5,
+      keptOriginal: 0,
       skipped: 0,
       skippedFailed: 0,
       duplicates: 0,
@@ -130,6 +132,47 @@ describe('buildRunReport', () => {
     await assert.rejects(
       buildRunReport(snapshot, stream([]), [], { maxImageRows: -1 }),
       /maxImageRows must be a non-negative integer, received -1/,
+    );
+  });
+});
+
+describe('buildRunReport savings', () => {
+  it('counts K chosen, bytes saved, kept-original sources apart, and quality-too-low failures', async () => {
+    const written = [
+      { ...result(0, 38, 5), k: 12 },
+      { ...result(1, 39, 5), k: 12 },
+      { ...result(2, 40, 5), k: 40 },
+    ];
+    const kept = { ...result(9, 41, 5), key: 'in/kept.jpg', bytesIn: 3000, bytesOut: 6800, k: 64, keptOriginal: true };
+    const low = {
+      key: 's3://src/in/noise.png',
+      code: 'quality-too-low',
+      reason: 'the best PSNR reached, 31.20 dB with k 256, is below the target of 38 dB',
+    };
+    const other = { key: 's3://src/in/bad.jpg', code: 'not-an-image', reason: 'not an image' };
+    const report = await buildRunReport(
+      { ...snapshot, done: 3, keptOriginal: 1, failed: 2, jobs: 6, bytesIn: 3000, bytesOut: 600 },
+      stream([written[0]!, kept, written[1]!, written[2]!]),
+      [low, other],
+      { generatedAt: new Date(0) },
+    );
+    assert.deepEqual(report.savings.kDistribution, { '12': 2, '40': 1 });
+    assert.equal(report.savings.bytesSaved, 2400);
+    assert.deepEqual(report.savings.keptOriginal, {
+      total: 1,
+      truncated: false,
+      items: [{ key: 'in/kept.jpg', bytesIn: 3000, bytesOut: 6800 }],
+    });
+    assert.deepEqual(report.savings.qualityTooLow, [low]);
+    assert.equal(report.images.total, 3, 'a kept-original source is not an image written');
+    assert.equal(report.counts.keptOriginal, 1);
+    assert.deepEqual(
+      report.images.rows.map((row) => [row.k, row.bytesSaved]),
+      [
+        [12, 800],
+        [12, 800],
+        [40, 800],
+      ],
     );
   });
 });

@@ -15,6 +15,18 @@ export interface ReportImageRow {
   readonly psnr: number | null;
   readonly megapixels: number;
   readonly totalMs: number;
+  /** bytesIn − bytesOut: what this image saved (negative when its output is larger). */
+  readonly bytesSaved: number;
+  /** Palette size written (the K chosen by --target-psnr, else --k); null for runs made before it was recorded. */
+  readonly k: number | null;
+}
+
+/** A source left as it was because its output would not have been smaller (--skip-if-larger). */
+export interface KeptOriginalRow {
+  readonly key: string;
+  readonly bytesIn: number;
+  /** The size the output would have had. */
+  readonly bytesOut: number;
 }
 
 export interface PhaseTiming {
@@ -42,6 +54,8 @@ export interface RunReport {
   readonly counts: {
     readonly jobs: number;
     readonly done: number;
+    /** Sources kept as they were (--skip-if-larger): counted apart from done and failed. */
+    readonly keptOriginal: number;
     readonly skipped: number;
     /** Skipped because they failed permanently before with the same version and parameters. */
     readonly skippedFailed: number;
@@ -87,6 +101,16 @@ export interface RunReport {
     readonly total: number;
     readonly truncated: boolean;
     readonly items: readonly JobFailureRecord[];
+  };
+  /** What the run saved: the K chosen, bytes saved, sources kept and images below the quality target. */
+  readonly savings: {
+    /** Images written per palette size, keyed by K. */
+    readonly kDistribution: Readonly<Record<string, number>>;
+    /** bytesIn − bytesOut over the images written. */
+    readonly bytesSaved: number;
+    readonly keptOriginal: { readonly total: number; readonly truncated: boolean; readonly items: readonly KeptOriginalRow[] };
+    /** Failures with code quality-too-low (even --k misses --target-psnr), from the failures kept. */
+    readonly qualityTooLow: readonly JobFailureRecord[];
   };
   /** When this document was made: the only field that differs between two reports of a run. */
   readonly generatedAt: string;
@@ -137,8 +161,17 @@ export async function buildRunReport(
   );
   const rows = new BoundedHeap<ReportImageRow>(maxImageRows, (a, b) => (a.key !== b.key ? a.key < b.key : a.output < b.output));
 
+  const kDistribution = new Map<number, number>();
+  const kept = new BoundedHeap<KeptOriginalRow>(maxImageRows, (a, b) => a.key < b.key);
+  let keptTotal = 0;
   for await (const result of results) {
+    if (result.keptOriginal === true) {
+      keptTotal++;
+      kept.offer({ key: result.key, bytesIn: result.bytesIn, bytesOut: result.bytesOut });
+      continue;
+    }
     images++;
+    if (typeof result.k === 'number') kDistribution.set(result.k, (kDistribution.get(result.k) ?? 0) + 1);
     megapixels += result.megapixels;
     if (result.psnr !== null && Number.isFinite(result.psnr)) {
       psnrs.push(result.psnr);
@@ -158,6 +191,8 @@ export async function buildRunReport(
       psnr: result.psnr,
       megapixels: round(result.megapixels, 6),
       totalMs: result.timingsMs['total'] ?? 0,
+      bytesSaved: result.bytesIn - result.bytesOut,
+      k: result.k ?? null,
     };
     slowest.offer(row);
     rows.offer(row);
@@ -191,6 +226,7 @@ export async function buildRunReport(
     counts: {
       jobs: snapshot.jobs,
       done: snapshot.done,
+      keptOriginal: snapshot.keptOriginal,
       skipped: snapshot.skipped,
       skippedFailed: snapshot.skippedFailed,
       duplicates: snapshot.duplicates,
@@ -219,6 +255,12 @@ export async function buildRunReport(
       total: snapshot.skippedFailed,
       truncated: (options.skippedFailures ?? []).length < snapshot.skippedFailed,
       items: options.skippedFailures ?? [],
+    },
+    savings: {
+      kDistribution: Object.fromEntries([...kDistribution].sort((a, b) => a[0] - b[0]).map(([k, n]) => [String(k), n])),
+      bytesSaved: snapshot.bytesIn - snapshot.bytesOut,
+      keptOriginal: { total: keptTotal, truncated: keptTotal > kept.size, items: kept.sorted() },
+      qualityTooLow: failures.filter((failure) => failure.code === 'quality-too-low'),
     },
     generatedAt: (options.generatedAt ?? new Date()).toISOString(),
   };

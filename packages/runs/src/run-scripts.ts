@@ -6,9 +6,10 @@
 
 /** Shared tail: is the run complete now, and are we the first to see it? */
 const COMPLETION_CHECK = `
-local state = redis.call('HMGET', KEYS[1], 'jobs', 'done', 'failed', 'listingDone', 'finalized', 'cancelledJobs')
+local state = redis.call('HMGET', KEYS[1], 'jobs', 'done', 'failed', 'listingDone', 'finalized', 'cancelledJobs', 'keptOriginal')
 local jobs = tonumber(state[1] or '0') or 0
 local finished = (tonumber(state[2] or '0') or 0) + (tonumber(state[3] or '0') or 0) + (tonumber(state[6] or '0') or 0)
+  + (tonumber(state[7] or '0') or 0)
 if state[4] == '1' and finished >= jobs and state[5] ~= '1' then
   redis.call('HSET', KEYS[1], 'finalized', '1', 'finishedAt', ARGV[#ARGV])
   return 1
@@ -18,7 +19,7 @@ return 0
 
 /**
  * KEYS: run hash, finished shard, active set, failures list, results shard.
- * ARGV: jobId, status (done|failed|cancelledJobs), bytesIn, bytesOut, psnr or '', result JSON, failure JSON,
+ * ARGV: jobId, status (done|failed|cancelledJobs|keptOriginal), bytesIn, bytesOut, psnr or '', result JSON, failure JSON,
  *       max failures kept, TTL (s) of the per-job keys, now (ms).
  * Returns {counted (0|1), completed (0|1)}: completed is 1 for the call that completed the run,
  * and again for a retried job while the completed run's report is not marked written.
@@ -40,6 +41,9 @@ if ARGV[2] == 'done' then
     redis.call('HINCRBYFLOAT', KEYS[1], 'psnrSum', ARGV[5])
     redis.call('HINCRBY', KEYS[1], 'psnrCount', 1)
   end
+  redis.call('RPUSH', KEYS[5], ARGV[6])
+elseif ARGV[2] == 'keptOriginal' then
+  -- Listed with the results (the report shows them apart), not added to the bytes written.
   redis.call('RPUSH', KEYS[5], ARGV[6])
 elseif ARGV[2] == 'failed' then
   if redis.call('LLEN', KEYS[4]) < tonumber(ARGV[8]) then redis.call('RPUSH', KEYS[4], ARGV[7]) end

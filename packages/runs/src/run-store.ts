@@ -46,6 +46,11 @@ export interface RunSnapshot extends RunDefinition {
   readonly duplicates: number;
   readonly notImages: number;
   readonly done: number;
+  /**
+   * Jobs whose output would have been at least as large as the source (--skip-if-larger): no
+   * image written, the source kept; counted apart from done and failed.
+   */
+  readonly keptOriginal: number;
   readonly failed: number;
   /** Jobs that never ran because the run was cancelled. */
   readonly cancelled: number;
@@ -64,6 +69,10 @@ export interface JobResultRecord {
   readonly psnr: number | null;
   readonly megapixels: number;
   readonly timingsMs: Readonly<Record<string, number>>;
+  /** Palette size written: the K chosen by --target-psnr, else --k. Absent in runs made before it. */
+  readonly k?: number;
+  /** True when no image was written (--skip-if-larger); bytesOut is then the size it would have had. */
+  readonly keptOriginal?: boolean;
 }
 
 export interface JobFailureRecord {
@@ -74,6 +83,7 @@ export interface JobFailureRecord {
 
 export type JobOutcome =
   | { readonly status: 'done'; readonly result: JobResultRecord }
+  | { readonly status: 'kept-original'; readonly result: JobResultRecord }
   | { readonly status: 'failed'; readonly failure: JobFailureRecord }
   | { readonly status: 'cancelled' };
 
@@ -90,6 +100,14 @@ export interface FinishResult {
    */
   readonly completedRun: boolean;
 }
+
+/** The run hash's counter of each outcome. */
+const COUNTERS: Readonly<Record<JobOutcome['status'], string>> = {
+  done: 'done',
+  'kept-original': 'keptOriginal',
+  failed: 'failed',
+  cancelled: 'cancelledJobs',
+};
 
 /** Failure records kept per run; further failures are counted but not listed. */
 export const MAX_FAILURES_KEPT = 10_000;
@@ -271,8 +289,9 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
       const keys = runKeys(prefix, runId);
       const shard = shardOf(jobId);
       const done = outcome.status === 'done' ? outcome.result : null;
+      const kept = outcome.status === 'kept-original' ? { ...outcome.result, keptOriginal: true } : null;
       const failure = outcome.status === 'failed' ? outcome.failure : null;
-      const counter = outcome.status === 'cancelled' ? 'cancelledJobs' : outcome.status;
+      const counter = COUNTERS[outcome.status];
       const reply = (await finishJobScript.run(
         redis,
         [keys.hash, keys.finished(shard), keys.active, keys.failures, keys.results(shard)],
@@ -282,7 +301,7 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
           String(done?.bytesIn ?? 0),
           String(done?.bytesOut ?? 0),
           done?.psnr === null || done === null ? '' : String(done.psnr),
-          done ? JSON.stringify(done) : '',
+          done ? JSON.stringify(done) : kept ? JSON.stringify(kept) : '',
           failure ? JSON.stringify(failure) : '',
           String(MAX_FAILURES_KEPT),
           String(RUN_TTL_SECONDS),
@@ -322,6 +341,7 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
       const jobs = number('jobs');
       const done = number('done');
       const failed = number('failed');
+      const keptOriginal = number('keptOriginal');
       const psnrCount = number('psnrCount');
       const listingDone = hash.listingDone === '1';
       const cancelled = number('cancelledJobs');
@@ -346,10 +366,11 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
         duplicates: number('duplicates'),
         notImages: number('notImages'),
         done,
+        keptOriginal,
         failed,
         cancelled,
-        active: Math.min(active, Math.max(0, jobs - done - failed - cancelled)),
-        queued: state === 'cancelled' ? 0 : Math.max(0, jobs - done - failed - cancelled - active),
+        active: Math.min(active, Math.max(0, jobs - done - keptOriginal - failed - cancelled)),
+        queued: state === 'cancelled' ? 0 : Math.max(0, jobs - done - keptOriginal - failed - cancelled - active),
         bytesIn: number('bytesIn'),
         bytesOut: number('bytesOut'),
         meanPsnr: psnrCount > 0 ? number('psnrSum') / psnrCount : null,

@@ -1,23 +1,31 @@
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, dirname, extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildMetadata } from '@kpress/compress';
+import type { CompressParams } from '@kpress/job-contract';
 import { CompressFailedError, createCpuPool, DEFAULT_JOB_TIMEOUT_MS } from '@kpress/worker';
 import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
 import { integerFlag } from '../integer-flag.js';
+import { checkOutputDirectory, readInput, readStdin, writeOutput } from '../local-files.js';
+import { runCompressBatch } from '../local-batch/compress-batch.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
 export const COMPRESS_HELP = `Usage: kpress compress IN -o OUT [params] [--json] [--job-timeout S]
+       kpress compress IN... -o OUTDIR [params] [--json] [--concurrency N] [--job-timeout S]
 
-Quantizes one local image (no Redis or S3) and writes OUT. With --json, prints the metadata
-document to stdout.
+Quantizes local images (no Redis or S3). With one input file and OUT ending in .png or .webp,
+writes OUT; "-" as IN reads standard input and as OUT writes standard output. Otherwise IN...
+are files and folders (searched recursively for images), compressed on every core into OUTDIR
+(created if needed) with each folder's tree mirrored; a progress bar shows on a terminal, and a
+summary is printed at the end. Exit 1 if any image failed. With --skip-if-larger, an output not
+smaller than its source is not written (the source is listed as "kept original"; not a failure).
 
 Options:
-  -o, --output FILE     where to write the image (required)
-  --json                print the metadata document (docs/contract.md) to stdout
-  --job-timeout S       give up after S seconds (exit 1, "timeout"), as a worker does (default 300)
+  -o, --output OUT      the image to write, or the folder of a batch (required)
+  --json                one image: print its metadata document (docs/contract.md); a batch: its summary
+  --concurrency N       a batch's compress processes (default: one per core)
+  --job-timeout S       give up on an image after S seconds (it fails as "timeout"), as a worker does (default 300)
 ${PARAM_HELP}`;
 
 export async function runCompress(argv: string[], context: CommandContext): Promise<number> {
@@ -29,6 +37,7 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
       ...PARAM_FLAGS,
       output: { type: 'string', short: 'o' },
       json: { type: 'boolean' },
+      concurrency: { type: 'string' },
       'job-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -37,21 +46,42 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
     context.stdout.write(`${COMPRESS_HELP}\n`);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`compress takes exactly one input file, received ${positionals.length}`);
-  if (!values.output) throw new UsageError('compress needs --output (-o) FILE');
+  if (positionals.length === 0)
+    throw new UsageError('compress needs at least one input (a file, a folder, or - for standard input)');
+  if (!values.output) throw new UsageError('compress needs --output (-o) FILE or FOLDER');
   const params = paramsFromFlags(values);
-  const input = positionals[0]!;
   const output = values.output;
-  checkExtension(output, params.format);
   const jobTimeoutMs =
     integerFlag('job-timeout', values['job-timeout'], DEFAULT_JOB_TIMEOUT_MS / 1000, { min: 1, max: 86_400 }) * 1000;
+  const single = positionals.length === 1 && (output === '-' || /\.(png|webp)$/i.test(output));
+  if (!single) {
+    if (positionals.includes('-') || output === '-') {
+      throw new UsageError('"-" (standard input or output) takes exactly one image: kpress compress - -o OUT, or IN -o -');
+    }
+    const concurrency =
+      values.concurrency === undefined ? undefined : integerFlag('concurrency', values.concurrency, 1, { min: 1, max: 256 });
+    return runCompressBatch(positionals, output, { params, jobTimeoutMs, concurrency, json: values.json === true }, context);
+  }
+  if (values.concurrency !== undefined) throw new UsageError('--concurrency applies to a batch (-o FOLDER), not to one image');
+  const input = positionals[0]!;
+  if (output !== '-') checkExtension(output, params.format);
 
   const started = performance.now();
-  const bytes = await readInput(input);
+  const bytes = input === '-' ? await readStdin(process.stdin) : await readInput(input);
   // Checked before quantizing, so a typo in OUT costs no work.
-  await checkOutputDirectory(output);
+  if (output !== '-') await checkOutputDirectory(output);
   const compressed = await compressInChildProcess(bytes, params, context.config.maxPixels, jobTimeoutMs);
-  await writeOutput(output, compressed.output.bytes);
+  const kept = compressed.outcome === 'kept-original';
+  if (kept) {
+    // Like pngquant --skip-if-larger: nothing written, and said so. Not a failure.
+    context.stderr.write(
+      `kept original: the output (${compressed.output.bytes.length} bytes) would not be smaller than ${input} (${bytes.length} bytes); ${output} not written\n`,
+    );
+  } else if (output === '-') {
+    context.stdout.write(compressed.output.bytes);
+  } else {
+    await writeOutput(output, compressed.output.bytes);
+  }
   const metadata = buildMetadata(compressed, {
     runId: null,
     jobId: null,
@@ -66,7 +96,7 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
     { input, output, bytesIn: bytes.length, bytesOut: compressed.output.bytes.length, psnr: metadata.quality.psnr },
     'compressed',
   );
-  if (values.json) context.stdout.write(`${JSON.stringify(metadata, null, 2)}\n`);
+  if (values.json) (output === '-' ? context.stderr : context.stdout).write(`${JSON.stringify(metadata, null, 2)}\n`);
   return 0;
 }
 
@@ -76,7 +106,7 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
  */
 async function compressInChildProcess(
   bytes: Buffer,
-  params: Parameters<ReturnType<typeof createCpuPool>['compress']>[1],
+  params: CompressParams,
   maxPixels: number,
   jobTimeoutMs: number,
 ): ReturnType<ReturnType<typeof createCpuPool>['compress']> {
@@ -89,65 +119,6 @@ async function compressInChildProcess(
   } finally {
     await pool.close();
   }
-}
-
-/** The input file's bytes; a missing, unreadable, directory or empty input is named with its reason. */
-async function readInput(path: string): Promise<Buffer> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new Error(`cannot read input ${path}: ${fileProblem(error)}`, { cause: error });
-  }
-  // The codec speaks of objects (S3); a local file gets its own words.
-  if (bytes.length === 0) throw new Error(`cannot read input ${path}: the file is empty (0 bytes)`);
-  return bytes;
-}
-
-async function checkOutputDirectory(output: string): Promise<void> {
-  const directory = dirname(output);
-  let isDirectory: boolean;
-  try {
-    isDirectory = (await stat(directory)).isDirectory();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(
-      `cannot write ${output}: ${code === 'ENOENT' ? `directory ${directory} does not exist` : fileProblem(error)}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  if (!isDirectory) throw new Error(`cannot write ${output}: ${directory} is not a directory`);
-}
-
-/** Writes beside the target and renames, so OUT is never seen half-written; no temporary file survives a failure. */
-async function writeOutput(output: string, bytes: Uint8Array): Promise<void> {
-  const temporary = `${output}.${process.pid}.tmp`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, output);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? `directory ${dirname(output)} does not exist` : fileProblem(error);
-    throw new Error(`cannot write ${output}: ${reason}`, { cause: error });
-  }
-}
-
-const FILE_PROBLEMS: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'a part of the path is not a directory',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  ENOSPC: 'no space left on the device',
-};
-
-/** A file system error in a few words: "no such file", "is a directory", "permission denied" … */
-function fileProblem(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  return (code === undefined ? undefined : FILE_PROBLEMS[code]) ?? (error as Error).message;
 }
 
 function checkExtension(output: string, format: string): void {

@@ -1,0 +1,85 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { CompressParams } from '@kpress/job-contract';
+import { CompressFailedError, createCpuPool } from '@kpress/worker';
+import type { Logger } from 'pino';
+import { readInput, writeOutput } from '../local-files.js';
+import type { BatchOutcome } from './batch-summary.js';
+import type { BatchItem } from './collect-inputs.js';
+import { createProgressBar } from './progress-bar.js';
+
+export interface BatchOptions {
+  readonly params: CompressParams;
+  readonly maxPixels: number;
+  readonly jobTimeoutMs: number;
+  /** Compress processes, one image each at a time (default: every core). */
+  readonly processes: number;
+  readonly logger: Logger;
+  /** Where the progress bar goes (drawn only on a terminal). */
+  readonly progress: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/**
+ * Compresses every item on a pool of child processes (the worker's pool: a deadline per image,
+ * a memory budget), writing each output as it comes; a failure is recorded and the batch goes on.
+ * With skipIfLarger, an output not smaller than its source is not written ("kept-original").
+ */
+export async function runBatch(
+  items: readonly BatchItem[],
+  options: BatchOptions,
+): Promise<{ outcomes: BatchOutcome[]; processes: number }> {
+  const processes = Math.max(1, Math.min(options.processes, items.length));
+  const pool = createCpuPool(processes, {
+    jobTimeoutMs: options.jobTimeoutMs,
+    niceIncrement: 0,
+    warmUp: items.length > 1,
+  });
+  const bar = createProgressBar(items.length, options.progress);
+  try {
+    // Every process ready before the first image, so that the work spreads over all of them.
+    await pool.ready;
+    const outcomes = await Promise.all(
+      items.map(async (item): Promise<BatchOutcome> => {
+        const outcome = await compressOne(item);
+        bar.tick(item.input);
+        return outcome;
+      }),
+    );
+    return { outcomes, processes };
+  } finally {
+    bar.end();
+    await pool.close();
+  }
+
+  async function compressOne(item: BatchItem): Promise<BatchOutcome> {
+    try {
+      const bytes = await readInput(item.input);
+      const compressed = await pool.compress(bytes, options.params, options.maxPixels);
+      const kind = compressed.outcome;
+      if (kind === 'compressed') {
+        await mkdir(dirname(item.output), { recursive: true });
+        await writeOutput(item.output, compressed.output.bytes);
+      }
+      const outcome: BatchOutcome = {
+        kind,
+        input: item.input,
+        output: item.output,
+        bytesIn: bytes.length,
+        bytesOut: compressed.output.bytes.length,
+        psnr: Number.isFinite(compressed.result.stats.psnr) ? compressed.result.stats.psnr : null,
+        k: compressed.target?.k ?? options.params.k,
+        pid: compressed.pid,
+      };
+      options.logger.info(
+        { ...outcome },
+        kind === 'compressed' ? 'compressed' : 'kept original: the output would not be smaller',
+      );
+      return outcome;
+    } catch (error) {
+      const code = error instanceof CompressFailedError ? error.code : 'file-error';
+      const reason = (error as Error).message;
+      options.logger.warn({ input: item.input, code, reason }, 'image failed');
+      return { kind: 'failed', input: item.input, code, reason };
+    }
+  }
+}

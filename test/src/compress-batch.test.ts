@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { readPngHeader } from './support/png-chunks.js';
+import { rgbPsnr } from './support/psnr.js';
+import { CLI, SAMPLES } from './support/repo.js';
+
+const run = promisify(execFile);
+
+async function kpress(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'warn' } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function filesBelow(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+interface Summary {
+  images: number;
+  compressed: number;
+  keptOriginal: number;
+  failed: number;
+  bytesIn: number;
+  bytesOut: number;
+  meanPsnr: number | null;
+  processes: number;
+  processesUsed: number;
+  keptOriginalFiles: string[];
+  failures: { input: string; code: string; reason: string }[];
+}
+
+describe('kpress compress on folders (local batch)', () => {
+  let dir: string;
+  let tree: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kpress-batch-'));
+    tree = join(dir, 'photos');
+    await mkdir(join(tree, '2024', 'summer'), { recursive: true });
+    await mkdir(join(tree, 'scans'), { recursive: true });
+    await copyFile(join(SAMPLES, 'china.jpg'), join(tree, 'china.jpg'));
+    await copyFile(join(SAMPLES, 'flower.jpg'), join(tree, '2024', 'summer', 'flower.jpg'));
+    await copyFile(join(SAMPLES, 'bird_small.png'), join(tree, 'scans', 'bird.png'));
+    await writeFile(join(tree, 'scans', 'notes.txt'), 'not an image\n');
+  });
+
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('mirrors the tree in OUTDIR, on more than one process, and prints a summary', async () => {
+    const out = join(dir, 'out');
+    const result = await kpress(['compress', tree, '-o', out, '--k', '32', '--concurrency', '2', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(await filesBelow(out), ['2024/summer/flower.png', 'china.png', 'scans/bird.png']);
+    const summary = JSON.parse(result.stdout) as Summary;
+    assert.equal(summary.images, 3);
+    assert.equal(summary.compressed, 3);
+    assert.equal(summary.failed, 0);
+    assert.equal(summary.processes, 2);
+    assert.equal(summary.processesUsed, 2, 'the images were spread over both compress processes');
+    assert.ok(summary.bytesOut > 0 && summary.bytesOut < summary.bytesIn);
+    const flower = await sharp(await readFile(join(out, '2024/summer/flower.png')))
+      .raw()
+      .toBuffer();
+    const source = await sharp(join(SAMPLES, 'flower.jpg')).raw().toBuffer();
+    assert.ok(rgbPsnr(source, flower) > 20);
+  });
+
+  it('with --target-psnr and --skip-if-larger: each image reaches the target, a source not beaten is kept, a miss fails (exit 1)', async () => {
+    const mixed = join(dir, 'mixed');
+    await mkdir(mixed);
+    // A tiny noisy JPEG: no PNG of it is smaller.
+    const noise = Buffer.alloc(64 * 48 * 3);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    await writeFile(
+      join(mixed, 'noise.jpg'),
+      await sharp(noise, { raw: { width: 64, height: 48, channels: 3 } })
+        .jpeg({ quality: 20 })
+        .toBuffer(),
+    );
+    await copyFile(join(SAMPLES, 'flower.jpg'), join(mixed, 'flower.jpg'));
+    const out = join(dir, 'mixed-out');
+    const result = await kpress(['compress', mixed, '-o', out, '--target-psnr', '33', '--skip-if-larger', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout) as Summary;
+    assert.deepEqual(summary.keptOriginalFiles, [join(mixed, 'noise.jpg')]);
+    assert.deepEqual(await filesBelow(out), ['flower.png']);
+    assert.ok(summary.meanPsnr !== null && summary.meanPsnr >= 33);
+
+    const strict = await kpress(['compress', mixed, '-o', join(dir, 'strict-out'), '--k', '4', '--target-psnr', '40', '--json']);
+    assert.equal(strict.code, 1, 'an image failed');
+    const failed = JSON.parse(strict.stdout) as Summary;
+    assert.equal(failed.failed, 2);
+    assert.deepEqual(
+      failed.failures.map((f) => f.code),
+      ['quality-too-low', 'quality-too-low'],
+    );
+    assert.deepEqual(await filesBelow(join(dir, 'strict-out')), [], 'nothing written');
+  });
+
+  it('reads standard input and writes standard output for one image with "-"', async () => {
+    const child = spawn(process.execPath, [CLI, 'compress', '-', '-o', '-', '--k', '8'], {
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stdin.end(await readFile(join(SAMPLES, 'bird_small.png')));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0);
+    const png = Buffer.concat(chunks);
+    const meta = await sharp(png).metadata();
+    assert.equal(meta.format, 'png');
+    assert.equal(meta.width, 128);
+    assert.equal(readPngHeader(png).colourType, 3, 'an indexed PNG');
+  });
+
+  it('refuses "-" in a batch and two inputs that would write one output, before any work', async () => {
+    const dash = await kpress(['compress', '-', tree, '-o', join(dir, 'x')]);
+    assert.equal(dash.code, 2);
+    assert.match(dash.stderr, /"-" \(standard input or output\) takes exactly one image/);
+    const twin = join(dir, 'twin');
+    await mkdir(twin);
+    await copyFile(join(SAMPLES, 'bird_small.png'), join(twin, 'a.png'));
+    await copyFile(join(SAMPLES, 'flower.jpg'), join(twin, 'a.jpg'));
+    const result = await kpress(['compress', twin, '-o', join(dir, 'twin-out')]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /a\.jpg and .*a\.png would both be written to .*a\.png/);
+  });
+});
