@@ -32,7 +32,7 @@ describe('archive scale: back-pressure and a producer that resumes', () => {
   before(async () => {
     h = await startPipelineHarness();
     const photos = await makePhotos(24, { width: 48, height: 36 });
-    for (const folder of ['bp', 'kill', 'torn'])
+    for (const folder of ['bp', 'kill', 'torn', 'lost'])
       for (const photo of photos)
         await h.store.put(h.source, `${folder}/${photo.name}`, photo.body, { contentType: 'image/jpeg' });
   });
@@ -152,6 +152,55 @@ describe('archive scale: back-pressure and a producer that resumes', () => {
     let outputs = 0;
     for await (const object of h.store.list(h.destination, 'kill/')) if (object.key.endsWith('.png')) outputs++;
     assert.equal(outputs, 24);
+  });
+
+  it("listing counts Redis acknowledged then lost (a failover to a stale replica) are reconciled from the producer's own count", async () => {
+    const runs: RunStore = h.runs;
+    let commits = 0;
+    // The second batch's commit is acknowledged but never lands, as when the master that took
+    // it dies before replicating it.
+    const forgetful: RunStore = {
+      ...runs,
+      get: (id) => runs.get(id),
+      takePair: (pair, id, force) => runs.takePair(pair, id, force),
+      commitBatch: async (id, batch) => {
+        if (++commits !== 2) await runs.commitBatch(id, batch);
+      },
+    };
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+    const source = parseS3Url(`s3://${h.source}/lost/`, 'source');
+    const progress = await enqueueRun(
+      {
+        runId: 'lost',
+        objects: objectsUnderPrefix(h.store, source),
+        sourceLabel: `s3://${h.source}/lost/`,
+        sourcePrefix: source,
+        mayRepeat: false,
+        destination: parseS3Url(`s3://${h.destination}/lost/`, 'to'),
+        params: resolveParams({ k: 8 }),
+        force: false,
+        retryFailed: false,
+        dryRun: false,
+        origin: 'enqueue',
+        maxInputBytes: 1 << 24,
+        batchSize: 10,
+      },
+      {
+        store: h.store,
+        runs: forgetful,
+        failureMemory: createFailureMemory(h.redis, h.prefix),
+        queue: h.queue,
+        logger,
+        onRunComplete: () => Promise.resolve(),
+      },
+    );
+    assert.equal(progress.queued, 24);
+    const run = await statusOf('lost');
+    assert.deepEqual([run.state, run.listed, run.jobs, run.queued], ['running', 24, 24, 24]);
+    assert.match(warnings.join(''), /the run had lost listing counts \(a Redis failover\?\): reconciled/);
+    assert.match(warnings.join(''), /"found":\{"listed":14,"jobs":14\}/);
+    await h.cli(['cancel', 'lost']);
   });
 
   it('a producer dying between queueing a batch and recording it: the resume redoes the batch, queues no job twice and counts it once', async () => {

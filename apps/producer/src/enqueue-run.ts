@@ -168,6 +168,8 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
     });
   }
   deps.onRunCreated?.(runId);
+  // What the run had counted before this producer (a resumed listing's earlier batches).
+  const base = await deps.runs.listingCounts(runId);
 
   const heartbeat = setInterval(() => {
     deps.runs.heartbeat(runId).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not beat the run heartbeat'));
@@ -184,7 +186,21 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
   }
   // Every batch committed its jobs (queued ones, and those that failed before being queued),
   // the batches of a resumed listing's earlier producer too: the run's count is the total.
-  const completed = await deps.runs.closeListing(runId);
+  // The producer's own count is the truth: writes Redis acknowledged can vanish in a failover
+  // to a replica that had not received them (asynchronous replication). Put them back.
+  const expected = {
+    listed: base.listed + progress.listed,
+    skipped: base.skipped + progress.skipped,
+    skippedFailed: base.skippedFailed + progress.skippedFailed,
+    duplicates: base.duplicates + progress.duplicates,
+    notImages: base.notImages + progress.notImages,
+    jobs: base.jobs + progress.queued + progress.failed,
+  };
+  const lost = await deps.runs.reconcileListing(runId, expected);
+  if (Object.keys(lost).length > 0) {
+    deps.logger.warn({ runId, found: lost, expected }, 'the run had lost listing counts (a Redis failover?): reconciled');
+  }
+  const completed = await deps.runs.closeListing(runId, expected.jobs);
   if (completed) await deps.onRunComplete(runId);
   return progress;
 }

@@ -13,7 +13,7 @@ export {
   type RunSnapshot,
   type RunStore,
 } from './run-store.js';
-export { createRunListing, type ListingBatch, ResumeRefusedError, type RunListing } from './run-listing.js';
+export { createRunListing, type ListingBatch, type ListingCounts, ResumeRefusedError, type RunListing } from './run-listing.js';
 export { runKeys, SHARDS, shardOf } from './run-keys.js';
 export {
   createFailureMemory,

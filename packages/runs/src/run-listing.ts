@@ -14,8 +14,8 @@ interface FailureRecord {
   readonly reason: string;
 }
 
-/** What one listed batch adds to its run, committed at once with the checkpoint after it. */
-export interface ListingBatch {
+/** The listing's counters of a run. */
+export interface ListingCounts {
   readonly listed: number;
   readonly skipped: number;
   readonly skippedFailed: number;
@@ -23,6 +23,12 @@ export interface ListingBatch {
   readonly notImages: number;
   /** Jobs counted: those queued and those that failed before being queued. */
   readonly jobs: number;
+}
+
+export const LISTING_COUNTERS = ['listed', 'skipped', 'skippedFailed', 'duplicates', 'notImages', 'jobs'] as const;
+
+/** What one listed batch adds to its run, committed at once with the checkpoint after it. */
+export interface ListingBatch extends ListingCounts {
   /** Sources skipped because they failed before (listed up to `maxKept`). */
   readonly skippedFailures: readonly FailureRecord[];
   /** Where the listing stands after this batch (last key, or manifest line). */
@@ -56,10 +62,24 @@ export interface RunListing {
    * does not exist, has finished listing, was cancelled, or whose producer is still alive.
    */
   resumeListing(runId: string): Promise<string | null>;
+  /** The run's listing counters now. */
+  listingCounts(runId: string): Promise<ListingCounts>;
+  /**
+   * Sets the listing counters to what the producer counted, when Redis lost some of its
+   * acknowledged writes (a failover to a replica that had not received them). Returns the
+   * counters that differed, with the values Redis had.
+   */
+  reconcileListing(runId: string, expected: ListingCounts): Promise<Partial<ListingCounts>>;
 }
 
 export function createRunListing(redis: Redis, prefix: string, ttlSeconds: number, maxFailuresKept: number): RunListing {
+  const listingCounts = async (runId: string): Promise<ListingCounts> => {
+    const values = await redis.hmget(runKeys(prefix, runId).hash, ...LISTING_COUNTERS);
+    return Object.fromEntries(LISTING_COUNTERS.map((name, i) => [name, Number(values[i] ?? 0)])) as unknown as ListingCounts;
+  };
   return {
+    listingCounts,
+
     async markSeen(runId, entries) {
       const keys = runKeys(prefix, runId);
       return Promise.all(
@@ -100,6 +120,14 @@ export function createRunListing(redis: Redis, prefix: string, ttlSeconds: numbe
 
     async unpauseListing(runId) {
       await redis.hdel(runKeys(prefix, runId).hash, 'listingPaused', 'maxQueued');
+    },
+
+    async reconcileListing(runId, expected) {
+      const found = await listingCounts(runId);
+      const differing = LISTING_COUNTERS.filter((name) => found[name] !== expected[name]);
+      if (differing.length === 0) return {};
+      await redis.hset(runKeys(prefix, runId).hash, Object.fromEntries(differing.map((name) => [name, String(expected[name])])));
+      return Object.fromEntries(differing.map((name) => [name, found[name]]));
     },
 
     async resumeListing(runId) {
