@@ -13,6 +13,10 @@
 //     run is a child process, so its peak RSS (process.resourceUsage().maxRSS) is its own.
 // (c) Redis memory per queued job: INFO used_memory before and after each (b) run, divided by N
 //     (BullMQ job hash + wait-list entry + the run's output claim).
+// (d) archive size: a back-pressured run (--max-queued, default the producer's) over 100,000 and
+//     1,000,000 synthetic objects, drained by no-op workers (scripts/bench/archive-scale.mjs):
+//     Redis peak used_memory, the finished run's record, producer peak RSS and jobs/s.
+//     BENCH_ARCHIVE (default 100000,1000000; empty skips (d)), BENCH_MAX_QUEUED.
 // Prints a table and the targets with PASS/MISS (informational: exits 0 whatever the numbers)
 // and writes .bench/bench-scale.json. Every Redis key lives under a unique KPRESS_PREFIX and is
 // deleted at the end. Knobs: BENCH_IMAGES (default 200), BENCH_OBJECTS (default 10000,100000),
@@ -30,8 +34,8 @@ import { resolveParams } from '@kpress/compress';
 import { IMAGE_QUEUE, newRunId } from '@kpress/job-contract';
 import { findOrStartRedis, RedisServerNotFoundError, kpressEnvironment, startRedisServer } from '@kpress/local-services';
 import { createS3ObjectStore } from '@kpress/object-store';
-import { enqueueRun, objectsUnderPrefix, PRODUCER_NODE_OPTIONS, watchRun } from '@kpress/producer';
-import { createRunStore } from '@kpress/runs';
+import { DEFAULT_MAX_QUEUED, enqueueRun, objectsUnderPrefix, PRODUCER_NODE_OPTIONS, watchRun } from '@kpress/producer';
+import { createFailureMemory, createRunStore } from '@kpress/runs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -40,6 +44,7 @@ import { startBenchStore, storeMedium } from './bench/embedded-store.mjs';
 import { cpuCheck, formatCpuCheck, processCpuSeconds, stopWorkers, waitForWorkers } from './bench/processes.mjs';
 import { median, pairedRoundRatios } from './bench/rounds.mjs';
 import { runCleanups } from './bench/cleanups.mjs';
+import { archiveScale, archiveTargets, printArchive } from './bench/archive-scale.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -48,7 +53,9 @@ const IMAGE_COUNT = Number(process.env.BENCH_IMAGES ?? 200);
 const [WIDTH, HEIGHT] = [256, 192];
 const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').filter(Boolean).map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const OBJECT_COUNTS = (process.env.BENCH_OBJECTS ?? '10000,100000').split(',').map(Number);
+const OBJECT_COUNTS = (process.env.BENCH_OBJECTS ?? '10000,100000').split(',').filter(Boolean).map(Number);
+const ARCHIVE_COUNTS = (process.env.BENCH_ARCHIVE ?? '100000,1000000').split(',').filter(Boolean).map(Number);
+const ARCHIVE_MAX_QUEUED = Number(process.env.BENCH_MAX_QUEUED ?? DEFAULT_MAX_QUEUED);
 const SCENARIO_TIMEOUT_MS = 240_000;
 const [IN_BUCKET, OUT_BUCKET] = ['scale-in', 'scale-out'];
 const TARGET_JOBS_PER_SECOND = 5_000;
@@ -191,11 +198,28 @@ async function main() {
       }
     }
 
-    const targets = [...workerTargets(workerRows), ...computeTargets(producerRows)];
+    // (d) archive size, back-pressure on
+    const archiveRows = await archiveScale({
+      redis,
+      redisUrl: found.url,
+      basePrefix,
+      counts: ARCHIVE_COUNTS,
+      maxQueued: ARCHIVE_MAX_QUEUED,
+      runProducer: (extra) => runChild({ ...env, NODE_OPTIONS: PRODUCER_NODE_OPTIONS, ...extra }),
+      note,
+    });
+
+    const targets = [
+      ...workerTargets(workerRows),
+      ...(producerRows.length > 0 ? computeTargets(producerRows) : []),
+      ...archiveTargets(archiveRows),
+    ];
     say('');
     printWorkers(workerRows, cores);
     say('');
-    printProducer(producerRows);
+    if (producerRows.length > 0) printProducer(producerRows);
+    say('');
+    if (archiveRows.length > 0) printArchive(archiveRows, say);
     say('');
     for (const target of targets)
       say(
@@ -213,7 +237,13 @@ async function main() {
       images: { count: images.length, width: WIDTH, height: HEIGHT, bytes: bytesIn },
       workers: workerRows,
     });
-    Object.assign(result, { producer: producerRows, targets, cpuCheck: { before: cpuBefore, after: cpuAfter }, totalSeconds });
+    Object.assign(result, {
+      producer: producerRows,
+      archive: archiveRows,
+      targets,
+      cpuCheck: { before: cpuBefore, after: cpuAfter },
+      totalSeconds,
+    });
     await writeFile(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
     say(`Results written to ${jsonPath}`);
   } finally {
@@ -237,6 +267,9 @@ async function runWorkers({ count, store, redis, queue, prefix, workers, cores, 
         runId,
         objects: objectsUnderPrefix(store, { bucket: IN_BUCKET, key: 'photos/' }),
         sourceLabel: `s3://${IN_BUCKET}/photos/`,
+        sourcePrefix: { bucket: IN_BUCKET, key: 'photos/' },
+        mayRepeat: false,
+        retryFailed: false,
         destination: { bucket: OUT_BUCKET, key: destination },
         params: resolveParams({}),
         force: false,
@@ -244,7 +277,7 @@ async function runWorkers({ count, store, redis, queue, prefix, workers, cores, 
         origin: 'bench-scale',
         maxInputBytes: MAX_INPUT_BYTES,
       },
-      { store, runs, queue, logger, onRunComplete: async () => undefined },
+      { store, runs, failureMemory: createFailureMemory(redis, prefix), queue, logger, onRunComplete: async () => undefined },
     );
     const final = await watchRun(runs, runId, { intervalMs: 50, output: quiet, signal: abort.signal });
     const seconds = (performance.now() - started) / 1000;
@@ -288,6 +321,8 @@ async function runWorkers({ count, store, redis, queue, prefix, workers, cores, 
 async function producerChild() {
   const objects = Number(process.env.BENCH_CHILD_OBJECTS);
   const force = process.env.BENCH_CHILD_FORCE === 'true';
+  // (b) measures the producer alone (nothing drains its jobs): no back-pressure there.
+  const maxQueued = Number(process.env.BENCH_CHILD_MAX_QUEUED || objects);
   const prefix = process.env.KPRESS_PREFIX;
   const redis = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1 });
   const store = createS3ObjectStore({ endpoint: process.env.S3_ENDPOINT, region: 'us-east-1', forcePathStyle: true });
@@ -299,7 +334,8 @@ async function producerChild() {
     for (let i = 0; i < objects; i++) {
       const relativeKey = `${String(i % 1000).padStart(3, '0')}/img-${String(i).padStart(7, '0')}.jpg`;
       const etag = `"${((i * 2654435761) >>> 0).toString(16).padStart(8, '0')}${'0'.repeat(24)}"`;
-      yield { bucket: IN_BUCKET, key: `archive/${relativeKey}`, etag, size: 180_000 + (i % 5000), relativeKey, exists: true };
+      const key = `archive/${relativeKey}`;
+      yield { bucket: IN_BUCKET, key, etag, size: 180_000 + (i % 5000), relativeKey, exists: true, position: key };
     }
   }
   const started = performance.now();
@@ -308,14 +344,25 @@ async function producerChild() {
       runId: newRunId(),
       objects: synthetic(),
       sourceLabel: `s3://${IN_BUCKET}/archive/`,
+      sourcePrefix: { bucket: IN_BUCKET, key: 'archive/' },
+      mayRepeat: false,
+      retryFailed: false,
       destination: { bucket: OUT_BUCKET, key: 'enqueue/' },
       params: resolveParams({}),
       force,
       dryRun: false,
       origin: 'bench-scale',
       maxInputBytes: MAX_INPUT_BYTES,
+      maxQueued,
     },
-    { store: counted, runs, queue, logger, onRunComplete: async () => undefined },
+    {
+      store: counted,
+      runs,
+      failureMemory: createFailureMemory(redis, prefix),
+      queue,
+      logger,
+      onRunComplete: async () => undefined,
+    },
   );
   const seconds = (performance.now() - started) / 1000;
   await queue.close();

@@ -9,6 +9,11 @@ import { UsageError } from './usage-error.js';
  */
 export interface Config {
   readonly redisUrl: string;
+  /**
+   * REDIS_CLUSTER_NODES: when set, every process connects as a Redis Cluster client to these
+   * seed nodes (username, password and TLS still come from REDIS_URL). Default: null, one server.
+   */
+  readonly redisClusterNodes: readonly { readonly host: string; readonly port: number }[] | null;
   /** Prefix of every Redis key (KPRESS_PREFIX); default "kpress". */
   readonly prefix: string;
   /** Whether KPRESS_PREFIX was set: `kpress demo` otherwise keeps to a private prefix of its own. */
@@ -72,6 +77,14 @@ const schema = z.object({
     .refine((list) => list.every((b) => BUCKET_NAME.test(b)), 'must be a comma-separated list of bucket names')
     .optional(),
   REDIS_TLS_CA_FILE: z.string().min(1).optional(),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((v) => v.split(',').map((node) => node.trim()))
+    .refine(
+      (nodes) => nodes.every((node) => /^[^\s:]+:\d{1,5}$/.test(node) && Number(node.split(':')[1]) <= 65535),
+      'must be a comma-separated list of host:port',
+    )
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KPRESS_DASHBOARD_TOKEN: z
     .string()
@@ -116,8 +129,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (e.REDIS_TLS_CA_FILE !== undefined && !e.REDIS_URL.startsWith('rediss://')) {
     throw new UsageError('environment variable REDIS_TLS_CA_FILE needs a rediss:// REDIS_URL (TLS)');
   }
+  if (e.REDIS_CLUSTER_NODES !== undefined && !/\{[^}]+\}/.test(e.KPRESS_PREFIX)) {
+    throw new UsageError(
+      'environment variable KPRESS_PREFIX must hold a {hash tag} such as {kpress} with REDIS_CLUSTER_NODES: ' +
+        `a run's keys and Lua scripts must stay in one hash slot (received ${JSON.stringify(e.KPRESS_PREFIX)})`,
+    );
+  }
   return Object.freeze({
     redisUrl: e.REDIS_URL,
+    redisClusterNodes:
+      e.REDIS_CLUSTER_NODES === undefined
+        ? null
+        : Object.freeze(
+            e.REDIS_CLUSTER_NODES.map((node) => {
+              const [host, port] = node.split(':') as [string, string];
+              return Object.freeze({ host, port: Number(port) });
+            }),
+          ),
     prefix: e.KPRESS_PREFIX,
     prefixSet: relevant['KPRESS_PREFIX'] !== undefined,
     s3: Object.freeze({

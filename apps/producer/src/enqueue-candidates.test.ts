@@ -13,7 +13,16 @@ const rules: CandidateRules = {
 };
 
 function object(key: string, overrides: Partial<SourceObject> = {}): SourceObject {
-  return { bucket: 'src', key, etag: 'e1', size: 10, relativeKey: key.replace(/^in\//, ''), exists: true, ...overrides };
+  return {
+    bucket: 'src',
+    key,
+    etag: 'e1',
+    size: 10,
+    relativeKey: key.replace(/^in\//, ''),
+    exists: true,
+    position: key,
+    ...overrides,
+  };
 }
 
 describe('candidateFor: what enqueue decides for one object, with no I/O', () => {

@@ -19,12 +19,13 @@ export type Decision =
 export type ClaimOutputs = (entries: readonly { output: string; source: string }[]) => Promise<OutputClaim[]>;
 
 /** Where a batch's decisions go: the queue and run record, or a dry run's printout. */
-export type BatchSink = (decisions: readonly Decision[]) => Promise<void>;
+export type BatchSink = (decisions: readonly Decision[], checkpoint: string) => Promise<void>;
 
 /** Per-run bookkeeping that a dry run keeps in memory instead of Redis. */
 export interface Sink {
-  /** For each source, true the first time the run sees it. */
-  readonly seen: (sources: readonly string[]) => Promise<boolean[]>;
+  /** For each source, true the first time the run sees it (or sees it at the same listing position again). */
+  readonly seen: (entries: readonly { source: string; position: string }[]) => Promise<boolean[]>;
+  /** Where the batch's decisions go, with the listing position after the batch. */
   readonly claim: ClaimOutputs;
   readonly write: BatchSink;
 }

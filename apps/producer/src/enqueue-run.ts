@@ -47,6 +47,18 @@ export interface EnqueueRequest {
   readonly maxInputBytes: number;
   /** Source buckets jobs may read (KPRESS_ALLOWED_BUCKETS); objects elsewhere fail. Default: any. */
   readonly allowedBuckets?: ReadonlySet<string> | null;
+  /**
+   * Back-pressure: the listing pauses while this many jobs of the run wait in the queue, and goes
+   * on as workers drain them. Default DEFAULT_MAX_QUEUED.
+   */
+  readonly maxQueued?: number;
+  /** Objects examined per batch (each batch is one addBulk and one commit). Default BATCH_SIZE. */
+  readonly batchSize?: number;
+  /**
+   * The run exists and `takeOverListing` handed its listing to this producer: `objects` lists
+   * from its checkpoint, and the run is not created again.
+   */
+  readonly resumed?: boolean;
 }
 
 export interface EnqueueProgress {
@@ -83,6 +95,15 @@ export interface EnqueueDeps {
 
 /** Objects examined per batch: bounded memory, one addBulk per batch. */
 export const BATCH_SIZE = 500;
+
+/**
+ * Jobs of one run allowed to wait in the queue by default: ≈ 1,360 bytes of Redis each, so a
+ * run's backlog stays near 27 MB whatever the archive's size.
+ */
+export const DEFAULT_MAX_QUEUED = 20_000;
+
+/** How often a paused listing looks at its run's backlog. */
+const PAUSE_CHECK_MS = 500;
 
 /** A run refused before anything is recorded: its source and destination overlap, or a bucket is not allowed. */
 export class RunRefusedError extends Error {
@@ -130,20 +151,25 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
     return progress;
   }
 
-  if ((await deps.runs.get(runId)) !== null) throw new RunExistsError(runId);
-  const relativeTo = request.relativeTo === undefined ? request.sourcePrefix : request.relativeTo;
-  const pair = pairLabel(request.sourceLabel, destination);
-  const taken = await deps.runs.takePair(pair, runId, request.force);
-  if (!taken.taken) throw new RunConflictError(pair, taken.active.runId, taken.active.state);
-  await deps.runs.create({
-    runId,
-    source: request.sourceLabel,
-    destination: `s3://${destination.bucket}/${destination.key}`,
-    sourcePrefix: relativeTo ? `s3://${relativeTo.bucket}/${relativeTo.key}` : null,
-    params: { ...request.params },
-    origin: request.origin,
-  });
+  if (request.resumed !== true) {
+    if ((await deps.runs.get(runId)) !== null) throw new RunExistsError(runId);
+    const relativeTo = request.relativeTo === undefined ? request.sourcePrefix : request.relativeTo;
+    const pair = pairLabel(request.sourceLabel, destination);
+    const taken = await deps.runs.takePair(pair, runId, request.force);
+    if (!taken.taken) throw new RunConflictError(pair, taken.active.runId, taken.active.state);
+    await deps.runs.create({
+      runId,
+      source: request.sourceLabel,
+      destination: `s3://${destination.bucket}/${destination.key}`,
+      sourcePrefix: relativeTo ? `s3://${relativeTo.bucket}/${relativeTo.key}` : null,
+      params: { ...request.params },
+      origin: request.origin,
+      flags: { force: request.force, retryFailed: request.retryFailed },
+    });
+  }
   deps.onRunCreated?.(runId);
+  // What the run had counted before this producer (a resumed listing's earlier batches).
+  const base = await deps.runs.listingCounts(runId);
 
   const heartbeat = setInterval(() => {
     deps.runs.heartbeat(runId).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not beat the run heartbeat'));
@@ -158,8 +184,23 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
   } finally {
     clearInterval(heartbeat);
   }
-  // Every counted job: queued ones, and those that failed before being queued.
-  const completed = await deps.runs.closeListing(runId, progress.queued + progress.failed);
+  // Every batch committed its jobs (queued ones, and those that failed before being queued),
+  // the batches of a resumed listing's earlier producer too: the run's count is the total.
+  // The producer's own count is the truth: writes Redis acknowledged can vanish in a failover
+  // to a replica that had not received them (asynchronous replication). Put them back.
+  const expected = {
+    listed: base.listed + progress.listed,
+    skipped: base.skipped + progress.skipped,
+    skippedFailed: base.skippedFailed + progress.skippedFailed,
+    duplicates: base.duplicates + progress.duplicates,
+    notImages: base.notImages + progress.notImages,
+    jobs: base.jobs + progress.queued + progress.failed,
+  };
+  const lost = await deps.runs.reconcileListing(runId, expected);
+  if (Object.keys(lost).length > 0) {
+    deps.logger.warn({ runId, found: lost, expected }, 'the run had lost listing counts (a Redis failover?): reconciled');
+  }
+  const completed = await deps.runs.closeListing(runId, expected.jobs);
   if (completed) await deps.onRunComplete(runId);
   return progress;
 }
@@ -174,11 +215,17 @@ async function listInBatches(request: EnqueueRequest, deps: EnqueueDeps, progres
     maxInputBytes: request.maxInputBytes,
     allowedBuckets: request.allowedBuckets ?? null,
   };
+  const maxQueued = request.maxQueued ?? DEFAULT_MAX_QUEUED;
+  // A batch never takes the backlog past maxQueued.
+  const batchSize = Math.min(request.batchSize ?? BATCH_SIZE, request.dryRun ? Infinity : maxQueued);
   let batch: SourceObject[] = [];
   const processBatch = async (): Promise<void> => {
     const candidates = batch.map((object) => candidateFor(object, rules));
+    const checkpoint = batch[batch.length - 1]!.position;
     batch = [];
-    const firstSeen = request.mayRepeat ? await sink.seen(candidates.map((c) => c.source)) : candidates.map(() => true);
+    const firstSeen = request.mayRepeat
+      ? await sink.seen(candidates.map((c) => ({ source: c.source, position: c.object.position })))
+      : candidates.map(() => true);
     const decisions: (Decision | null)[] = candidates.map((candidate, i) => {
       if (!firstSeen[i]) return { kind: 'duplicate', candidate };
       if (candidate.kind === 'not-image') return { kind: 'not-image', candidate };
@@ -190,21 +237,68 @@ async function listInBatches(request: EnqueueRequest, deps: EnqueueDeps, progres
     applyCollisions(candidates, decisions, collisions);
     await claimOutputs(candidates, decisions, sink.claim, request.destination);
     progress.listed += candidates.length;
-    await sink.write(decisions as Decision[]);
+    await sink.write(decisions as Decision[], checkpoint);
     deps.onProgress?.(progress);
   };
   for await (const object of request.objects) {
     if (deps.signal?.aborted) throw new Error('interrupted (SIGINT)');
     batch.push(object);
-    if (batch.length >= BATCH_SIZE) {
-      await processBatch();
-      if (!request.dryRun && (await deps.runs.get(request.runId))?.state === 'cancelled') {
+    if (batch.length >= batchSize) {
+      if (!request.dryRun && (await waitForRoom(request.runId, batch.length, maxQueued, deps)) === 'cancelled') {
         progress.cancelled = true;
         return;
       }
+      await processBatch();
     }
   }
-  if (batch.length > 0) await processBatch();
+  if (batch.length === 0) return;
+  if (!request.dryRun && (await waitForRoom(request.runId, batch.length, maxQueued, deps)) === 'cancelled') {
+    progress.cancelled = true;
+    return;
+  }
+  await processBatch();
+}
+
+/**
+ * Back-pressure: returns once another batch fits under maxQueued waiting jobs of the run (the
+ * run marked "listing paused" meanwhile), or 'cancelled' when the run was cancelled.
+ */
+async function waitForRoom(
+  runId: string,
+  batchSize: number,
+  maxQueued: number,
+  deps: EnqueueDeps,
+): Promise<'room' | 'cancelled'> {
+  let pausedAt: number | null = null;
+  for (;;) {
+    const run = await deps.runs.get(runId);
+    if (run === null || run.state === 'cancelled') return 'cancelled';
+    if (run.queued + batchSize <= maxQueued) break;
+    if (pausedAt === null || run.queued !== run.listingPaused?.queued) {
+      if (pausedAt === null) deps.logger.info({ runId, queued: run.queued, maxQueued }, 'listing paused: workers are behind');
+      pausedAt ??= Date.now();
+      await deps.runs.pauseListing(runId, run.queued, maxQueued);
+    }
+    await pause(PAUSE_CHECK_MS, deps.signal);
+    if (deps.signal?.aborted) throw new Error('interrupted (SIGINT)');
+  }
+  if (pausedAt !== null) {
+    await deps.runs.unpauseListing(runId);
+    deps.logger.info({ runId, pausedMs: Date.now() - pausedAt }, 'listing resumed');
+  }
+  return 'room';
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 async function isEmpty(store: ObjectStore, location: S3Location): Promise<boolean> {

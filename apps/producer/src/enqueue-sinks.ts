@@ -8,19 +8,18 @@ import type { EnqueueDeps, EnqueueProgress, EnqueueRequest } from './enqueue-run
 export function createRunSink(request: EnqueueRequest, deps: EnqueueDeps, progress: EnqueueProgress): Sink {
   const { runId } = request;
   return {
-    seen: (sources) => deps.runs.markSeen(runId, sources),
-    claim: (entries) => deps.runs.claimOutputs(runId, entries),
-    write: async (decisions) => {
+    seen: (entries) => deps.runs.markSeen(runId, entries),
+    // A prefix listing never names a source twice and a manifest's repeats are caught by `seen`,
+    // so a claim by the same source is this run's own, from a batch its killed producer had not
+    // committed: a resumed listing queues it again (same job id: BullMQ keeps one job).
+    claim: async (entries) =>
+      (await deps.runs.claimOutputs(runId, entries)).map((claim) => (claim.kind === 'duplicate' ? { kind: 'claimed' } : claim)),
+    write: async (decisions, checkpoint) => {
       const count = (kind: Decision['kind']): number => decisions.filter((d) => d.kind === kind).length;
       const skippedFailed = decisions.flatMap((d) => (d.kind === 'skip-failed' ? [d.before] : []));
-      await deps.runs.addListing(runId, {
-        listed: decisions.length,
-        skipped: count('skip'),
-        skippedFailed: skippedFailed.length,
-        duplicates: count('duplicate'),
-        notImages: count('not-image'),
-      });
-      await deps.runs.addSkippedFailures(runId, skippedFailed);
+      // Failures first: finishJob counts each (by its id) once, even when a resume redoes the batch.
+      const failures = decisions.flatMap((d) => (d.kind === 'fail' ? [d] : []));
+      for (const d of failures) await recordFailure(d);
       const jobs = decisions.flatMap((d) => (d.kind === 'queue' ? [d.candidate] : []));
       if (jobs.length > 0) {
         await deps.queue.addBulk(
@@ -34,26 +33,34 @@ export function createRunSink(request: EnqueueRequest, deps: EnqueueDeps, progre
             },
           })),
         );
-        await deps.runs.addJobs(runId, jobs.length);
       }
+      // Then the batch's counters and checkpoint, all at once: the batch is counted exactly once.
+      await deps.runs.commitBatch(runId, {
+        listed: decisions.length,
+        skipped: count('skip'),
+        skippedFailed: skippedFailed.length,
+        duplicates: count('duplicate'),
+        notImages: count('not-image'),
+        jobs: jobs.length + failures.length,
+        skippedFailures: skippedFailed,
+        checkpoint,
+      });
       progress.queued += jobs.length;
       progress.skipped += count('skip');
       progress.skippedFailed += skippedFailed.length;
       progress.duplicates += count('duplicate');
       progress.notImages += count('not-image');
-      for (const d of decisions) if (d.kind === 'fail') await recordFailure(d);
+      progress.failed += failures.length;
     },
   };
 
   async function recordFailure(d: Extract<Decision, { kind: 'fail' }>): Promise<void> {
     const { candidate, failure } = d;
     deps.logger.warn({ runId, key: candidate.object.key, code: failure.code }, failure.reason);
-    await deps.runs.addJobs(runId, 1);
     await deps.runs.finishJob(runId, `enqueue-${d.memory?.hash ?? candidate.source}`, {
       status: 'failed',
       failure: { key: candidate.source, ...failure },
     });
-    progress.failed++;
     if (d.memory && isRememberedFailure(failure.code)) {
       await deps.failureMemory.remember(d.memory.identity, {
         hash: d.memory.hash,
@@ -72,9 +79,9 @@ export function createDryRunSink(deps: EnqueueDeps, progress: EnqueueProgress): 
   const seenSources = new Set<string>();
   const owners = new Map<string, string>();
   return {
-    seen: (sources) =>
+    seen: (entries) =>
       resolved(
-        sources.map((source) => {
+        entries.map(({ source }) => {
           if (seenSources.has(source)) return false;
           seenSources.add(source);
           return true;

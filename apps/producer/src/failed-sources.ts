@@ -16,13 +16,15 @@ export async function* objectsFromFailures(
 ): AsyncIterable<SourceObject> {
   for (let start = 0; start < failures.length; start += concurrency) {
     const found = await Promise.all(
-      failures.slice(start, start + concurrency).map(async (failure): Promise<SourceObject> => {
+      failures.slice(start, start + concurrency).map(async (failure, i): Promise<SourceObject> => {
+        // The failure's index in the list: a retry run's checkpoint (a retry is not resumable).
+        const position = String(start + i);
         const location = parseS3Url(failure.key, `failed source ${failure.key}`);
         const relativeKey = sourcePrefix ? location.key.slice(sourcePrefix.key.length).replace(/^\/+/, '') : location.key;
         const head = await store.head(location.bucket, location.key);
         return head
-          ? { ...head, relativeKey, exists: true }
-          : { bucket: location.bucket, key: location.key, etag: '', size: 0, relativeKey, exists: false };
+          ? { ...head, relativeKey, exists: true, position }
+          : { bucket: location.bucket, key: location.key, etag: '', size: 0, relativeKey, exists: false, position };
       }),
     );
     yield* found;

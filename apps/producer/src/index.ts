@@ -1,6 +1,7 @@
 /** The kpress producer: lists sources, queues image jobs, follows runs. */
 export {
   BATCH_SIZE,
+  DEFAULT_MAX_QUEUED,
   enqueueRun,
   RunRefusedError,
   type EnqueueDeps,
@@ -14,3 +15,4 @@ export { objectsFromManifest, objectsUnderPrefix, type SourceObject } from './so
 export { createScheduleTickProcessor, type ScheduleTickDeps, type ScheduleTickResult } from './schedule-tick.js';
 export { cancelRun, type CancelResult } from './cancel-run.js';
 export { objectsFromFailures } from './failed-sources.js';
+export { type ResumePoint, takeOverListing } from './resume-run.js';

@@ -25,10 +25,16 @@ export function progressLine(snapshot: RunSnapshot, now: number): string {
   const { perSecond, etaSeconds } = pace(snapshot, now);
   const finished = snapshot.done + snapshot.keptOriginal + snapshot.failed;
   const total = snapshot.listingDone ? String(snapshot.jobs) : `${snapshot.jobs}+`;
+  const paused = snapshot.listingPaused ? ` · ${listingPausedText(snapshot.listingPaused)}` : '';
   return (
     `${finished}/${total} · done ${snapshot.done}${snapshot.keptOriginal > 0 ? ` · kept original ${snapshot.keptOriginal}` : ''} · skipped ${snapshot.skipped} · failed ${snapshot.failed} · ` +
-    `active ${snapshot.active} · queued ${snapshot.queued} · ${perSecond.toFixed(2)} img/s · ETA ${formatDuration(etaSeconds)}`
+    `active ${snapshot.active} · queued ${snapshot.queued}${paused} · ${perSecond.toFixed(2)} img/s · ETA ${formatDuration(etaSeconds)}`
   );
+}
+
+/** Back-pressure holding a run's listing, in the words status and progress lines use. */
+export function listingPausedText(paused: { readonly queued: number; readonly maxQueued: number }): string {
+  return `listing paused: ${paused.queued} queued (--max-queued ${paused.maxQueued})`;
 }
 
 export function progressBar(snapshot: RunSnapshot, width = 30): string {
@@ -54,7 +60,10 @@ export function formatStatus(
     snapshot.keptOriginal > 0 ? `${snapshot.keptOriginal} kept original (output not smaller)` : '',
   ].filter((part) => part !== '');
   const lines = [
-    `run ${snapshot.runId}: ${snapshot.state}${snapshot.stateReason ? ` (${snapshot.stateReason})` : ''}`,
+    `run ${snapshot.runId}: ${snapshot.state}${snapshot.stateReason ? ` (${snapshot.stateReason})` : ''}` +
+      (snapshot.listingPaused && snapshot.state === 'listing'
+        ? `, ${listingPausedText(snapshot.listingPaused)}; it goes on as workers drain the queue`
+        : ''),
     `  from ${snapshot.source} to ${snapshot.destination}`,
     `  params ${JSON.stringify(snapshot.params)}`,
     `  queued ${snapshot.queued}, active ${snapshot.active}, done ${snapshot.done}, skipped ${snapshot.skipped}, failed ${snapshot.failed}` +

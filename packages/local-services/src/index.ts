@@ -9,3 +9,5 @@ export type { RedisServer, RedisServerOptions } from './redis-server.js';
 export { RedisServerNotFoundError, startRedisServer } from './redis-server.js';
 export type { EmbeddedServices } from './kpress-environment.js';
 export { kpressEnvironment } from './kpress-environment.js';
+export type { RedisCluster, RedisClusterOptions } from './redis-cluster.js';
+export { startRedisCluster } from './redis-cluster.js';

@@ -15,6 +15,8 @@ export interface RedisServerOptions {
   readonly password?: string;
   /** Working directory for the AOF. Default: a temporary directory, removed by stop(). */
   readonly directory?: string;
+  /** More redis-server arguments (e.g. `--cluster-enabled yes`). Default: none. */
+  readonly extraArgs?: readonly string[];
 }
 
 /** A redis-server child process this process owns. */
@@ -49,7 +51,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   }
   const ownDirectory = options.directory === undefined;
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'kpress-redis-')));
-  const settings = { directory, appendOnly: options.appendOnly ?? false, password: options.password };
+  const settings = {
+    directory,
+    appendOnly: options.appendOnly ?? false,
+    password: options.password,
+    extraArgs: options.extraArgs ?? [],
+  };
 
   let child: ChildProcess | undefined;
   let port = requestedPort;
@@ -100,6 +107,7 @@ interface LaunchSettings {
   readonly directory: string;
   readonly appendOnly: boolean;
   readonly password: string | undefined;
+  readonly extraArgs: readonly string[];
 }
 
 /** One redis-server process, resolved once it answers PING; killed if it does not in time. */
@@ -115,7 +123,8 @@ async function launch(settings: LaunchSettings): Promise<ChildProcess> {
     settings.appendOnly ? 'yes' : 'no',
   ];
   args.push('--dir', settings.directory);
-  if (settings.password !== undefined) args.push('--requirepass', settings.password);
+  if (settings.password !== undefined) args.push('--requirepass', settings.password, '--masterauth', settings.password);
+  args.push(...settings.extraArgs);
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
   let output = '';

@@ -31,8 +31,11 @@ export interface PutOptions {
  * AccessDeniedError too; TransientStorageError (network, 5xx, SlowDown) is worth retrying.
  */
 export interface ObjectStore {
-  /** Every object under `prefix`, page by page (ListObjectsV2), without holding the listing in memory. */
-  list(bucket: string, prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * Every object under `prefix` in key order, page by page (ListObjectsV2), without holding the
+   * listing in memory; with `startAfter`, only the keys after it (how a listing resumes).
+   */
+  list(bucket: string, prefix: string, options?: { readonly startAfter?: string }): AsyncIterable<ObjectInfo>;
   /** The object's info and user metadata, or null when it does not exist. */
   head(bucket: string, key: string): Promise<HeadResult | null>;
   /** The whole object, refusing (before reading past it) one larger than `maxBytes`. */

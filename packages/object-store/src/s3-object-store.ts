@@ -48,11 +48,23 @@ export function createS3ObjectStore(options: S3StoreOptions): ObjectStore {
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
   });
 
-  async function* list(bucket: string, prefix: string): AsyncGenerator<ObjectInfo> {
+  async function* list(
+    bucket: string,
+    prefix: string,
+    options: { readonly startAfter?: string } = {},
+  ): AsyncGenerator<ObjectInfo> {
     let continuationToken: string | undefined;
     do {
       const page = await client
-        .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: continuationToken }))
+        .send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            ContinuationToken: continuationToken,
+            // S3 ignores StartAfter once a continuation token is sent.
+            ...(continuationToken === undefined && options.startAfter !== undefined ? { StartAfter: options.startAfter } : {}),
+          }),
+        )
         .catch((error: unknown) => {
           throw toStorageError(error, { operation: 'ListObjectsV2', bucket, key: prefix });
         });

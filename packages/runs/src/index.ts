@@ -9,9 +9,11 @@ export {
   type JobResultRecord,
   type OutputClaim,
   type RunDefinition,
+  type RunFlags,
   type RunSnapshot,
   type RunStore,
 } from './run-store.js';
+export { createRunListing, type ListingBatch, type ListingCounts, ResumeRefusedError, type RunListing } from './run-listing.js';
 export { runKeys, SHARDS, shardOf } from './run-keys.js';
 export {
   createFailureMemory,

@@ -16,7 +16,7 @@ export interface RunKeys {
   finished(shard: number): string;
   results(shard: number): string;
   outputs(shard: number): string;
-  /** Sources a manifest run has seen, to count a repeated line once. */
+  /** Sources a manifest run has seen (→ the line that named them first), to count a repeated line once. */
   seen(shard: number): string;
 }
 
@@ -30,7 +30,7 @@ export function runKeys(prefix: string, runId: string): RunKeys {
     finished: (shard) => `${base}:finished:${shard}`,
     results: (shard) => `${base}:results:${shard}`,
     outputs: (shard) => `${base}:outputs:${shard}`,
-    seen: (shard) => `${base}:seen:${shard}`,
+    seen: (shard) => `${base}:seen-at:${shard}`,
   };
 }
 

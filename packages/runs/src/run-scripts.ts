@@ -58,12 +58,49 @@ return {1, complete()}
 `;
 
 /**
- * KEYS: run hash. ARGV: jobs queued in total, now (ms). Marks the listing complete.
- * Returns 1 when the run is complete at this moment (every job already finished, or none).
+ * KEYS: run hash. ARGV: jobs queued in total ('' keeps the count the batches recorded), now (ms).
+ * Marks the listing complete. Returns 1 when the run is complete at this moment (every job
+ * already finished, or none).
  */
 export const CLOSE_LISTING = `
-redis.call('HSET', KEYS[1], 'listingDone', '1', 'jobs', ARGV[1])
+redis.call('HSET', KEYS[1], 'listingDone', '1')
+if ARGV[1] ~= '' then redis.call('HSET', KEYS[1], 'jobs', ARGV[1]) end
+redis.call('HDEL', KEYS[1], 'listingPaused', 'maxQueued')
 ${COMPLETION_CHECK}
+`;
+
+/**
+ * KEYS: run hash. ARGV: now (ms), how old (ms) a heartbeat must be for its producer to count as
+ * gone. Hands a run whose listing stopped (producer killed, or listing failed) to a new
+ * producer: the run is `listing` again with a fresh heartbeat. Returns {code, checkpoint}:
+ * code 1 resumed; -1 no such run; -2 its listing is complete; -3 cancelled; -4 its producer is
+ * alive (heartbeat younger than ARGV[2]); -5 completed.
+ */
+export const RESUME_LISTING = `
+local s = redis.call('HMGET', KEYS[1], 'runId', 'listingDone', 'cancelled', 'finalized', 'state', 'heartbeatAt', 'checkpoint')
+if not s[1] then return {-1, ''} end
+if s[4] == '1' then return {-5, ''} end
+if s[3] == '1' then return {-3, ''} end
+if s[2] == '1' then return {-2, ''} end
+if s[5] ~= 'failed' and tonumber(ARGV[1]) - (tonumber(s[6] or '0') or 0) <= tonumber(ARGV[2]) then return {-4, s[6] or ''} end
+redis.call('HDEL', KEYS[1], 'state', 'stateReason', 'listingPaused', 'maxQueued')
+redis.call('HSET', KEYS[1], 'heartbeatAt', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'resumes', 1)
+return {1, s[7] or ''}
+`;
+
+/**
+ * KEYS: seen shard (a hash source → the listing position that first named it). ARGV: source,
+ * position, TTL (s). Returns 1 the first time the run sees the source — and again for the same
+ * position, when a resumed listing repeats the batch its killed producer had not committed.
+ */
+export const MARK_SEEN = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  return 1
+end
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return 1 end
+return 0
 `;
 
 /**

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { luaScript } from './lua-script.js';
 import { RunExistsError } from './run-errors.js';
 import { pairKey, runIndexKey, runKeys, shardOf, SHARDS } from './run-keys.js';
+import { createRunListing, type RunListing } from './run-listing.js';
 import { CANCEL_RUN, CLOSE_LISTING, FAIL_RUN, FINISH_JOB, TAKE_PAIR } from './run-scripts.js';
 import { LISTING_STALE_MS, type RunState, runStateOf } from './run-state.js';
 
@@ -24,6 +25,14 @@ export interface RunDefinition {
   readonly params: Readonly<Record<string, unknown>>;
   /** Why the run exists: "enqueue", "retry:RUN_ID" or "schedule:NAME". */
   readonly origin: string;
+  /** How it lists (kept so `--resume` lists the rest the same way). Default: neither. */
+  readonly flags?: RunFlags;
+}
+
+/** The enqueue options a resumed listing must keep. */
+export interface RunFlags {
+  readonly force: boolean;
+  readonly retryFailed: boolean;
 }
 
 /** Counts and totals of a run, as `status` shows them. */
@@ -36,6 +45,14 @@ export interface RunSnapshot extends RunDefinition {
   readonly finishedAt: number | null;
   readonly listingDone: boolean;
   readonly complete: boolean;
+  // The listing's own fields (optional: snapshots built by hand, in report tests, may omit them).
+  readonly flags?: RunFlags;
+  /** Where the listing stands (last key listed, or manifest line); null before the first batch. */
+  readonly checkpoint?: string | null;
+  /** While back-pressure holds the listing: the run's waiting jobs, and the most it allows. */
+  readonly listingPaused?: { readonly queued: number; readonly maxQueued: number } | null;
+  /** How many times `--resume` took the listing over. */
+  readonly resumes?: number;
   /** Objects seen while listing, images among them, and non-images left out. */
   readonly listed: number;
   readonly jobs: number;
@@ -114,7 +131,7 @@ export const MAX_FAILURES_KEPT = 10_000;
 /** Runs expire from Redis this long after their last change. */
 export const RUN_TTL_SECONDS = 30 * 24 * 3600;
 
-export interface RunStore {
+export interface RunStore extends RunListing {
   /** Records a new run (state `listing`); a run id in use is refused with RunExistsError. */
   create(definition: RunDefinition): Promise<void>;
   /** The listing producer is alive (see LISTING_STALE_MS). */
@@ -128,8 +145,6 @@ export interface RunStore {
   listingAlive(runId: string): Promise<boolean>;
   /** True when the run was cancelled (its queued jobs must not run). */
   isCancelled(runId: string): Promise<boolean>;
-  /** For each source, true the first time this run sees it (a manifest may name one twice). */
-  markSeen(runId: string, sources: readonly string[]): Promise<boolean[]>;
   /** Lists sources skipped because they failed before (kept up to MAX_FAILURES_KEPT). */
   addSkippedFailures(runId: string, records: readonly JobFailureRecord[]): Promise<void>;
   skippedFailures(runId: string, limit?: number): Promise<JobFailureRecord[]>;
@@ -143,8 +158,11 @@ export interface RunStore {
    */
   takePair(pair: string, runId: string, force: boolean): Promise<{ taken: true } | { taken: false; active: RunSnapshot }>;
   addJobs(runId: string, jobs: number): Promise<void>;
-  /** Marks the listing complete with the final job count; true if that completed the run. */
-  closeListing(runId: string, jobs: number): Promise<boolean>;
+  /**
+   * Marks the listing complete with the final job count (default: the count its batches
+   * committed); true if that completed the run.
+   */
+  closeListing(runId: string, jobs?: number): Promise<boolean>;
   startJob(runId: string, jobId: string): Promise<void>;
   finishJob(runId: string, jobId: string, outcome: JobOutcome): Promise<FinishResult>;
   /**
@@ -167,6 +185,8 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
   const touch = (runId: string): Promise<unknown> => redis.expire(runKeys(prefix, runId).hash, RUN_TTL_SECONDS);
 
   return {
+    ...createRunListing(redis, prefix, RUN_TTL_SECONDS, MAX_FAILURES_KEPT),
+
     async create(definition) {
       const keys = runKeys(prefix, definition.runId);
       const now = Date.now();
@@ -181,6 +201,7 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
           sourcePrefix: definition.sourcePrefix ?? '',
           params: JSON.stringify(definition.params),
           origin: definition.origin,
+          flags: JSON.stringify(definition.flags ?? { force: false, retryFailed: false }),
           createdAt: String(now),
         })
         .hsetnx(keys.hash, 'jobs', '0')
@@ -208,16 +229,6 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
 
     async isCancelled(runId) {
       return (await redis.hget(runKeys(prefix, runId).hash, 'cancelled')) === '1';
-    },
-
-    async markSeen(runId, sources) {
-      if (sources.length === 0) return [];
-      const keys = runKeys(prefix, runId);
-      const multi = redis.multi();
-      for (const source of sources) multi.sadd(keys.seen(shardOf(source)), source);
-      for (let shard = 0; shard < SHARDS; shard++) multi.expire(keys.seen(shard), RUN_TTL_SECONDS);
-      const replies = (await multi.exec()) ?? [];
-      return sources.map((_, i) => replies[i]?.[1] === 1);
     },
 
     async addSkippedFailures(runId, records) {
@@ -275,7 +286,11 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
     },
 
     async closeListing(runId, jobs) {
-      const result = await closeListingScript.run(redis, [runKeys(prefix, runId).hash], [String(jobs), String(Date.now())]);
+      const result = await closeListingScript.run(
+        redis,
+        [runKeys(prefix, runId).hash],
+        [jobs === undefined ? '' : String(jobs), String(Date.now())],
+      );
       await touch(runId);
       return result === 1;
     },
@@ -359,6 +374,13 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
         finishedAt: hash.finishedAt ? Number(hash.finishedAt) : null,
         listingDone,
         complete: hash.finalized === '1',
+        flags: JSON.parse(hash.flags ?? '{"force":false,"retryFailed":false}') as RunFlags,
+        checkpoint: hash.checkpoint ?? null,
+        listingPaused:
+          hash.listingPaused !== undefined && state === 'listing'
+            ? { queued: number('listingPaused'), maxQueued: number('maxQueued') }
+            : null,
+        resumes: number('resumes'),
         listed: number('listed'),
         jobs,
         skipped: number('skipped'),

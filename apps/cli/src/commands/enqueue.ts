@@ -1,16 +1,19 @@
 import { parseArgs } from 'node:util';
 import { checkRunId, formatS3Url, newRunId, overlapReason, parseS3Url } from '@kpress/job-contract';
-import { objectsFromManifest, objectsUnderPrefix } from '@kpress/producer';
+import { DEFAULT_MAX_QUEUED, objectsFromManifest, objectsUnderPrefix } from '@kpress/producer';
 import { checkBucketExists } from '../bucket-check.js';
 import { createObjectStore } from '../clients.js';
 import { runEnqueueFlow } from '../enqueue-flow.js';
+import { integerFlag } from '../integer-flag.js';
 import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
 import { openRunSession } from '../run-session.js';
 import { asUsageError, UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
+import { runResume } from './enqueue-resume.js';
 
 export const ENQUEUE_HELP = `Usage: kpress enqueue (s3://BUCKET/PREFIX | --manifest FILE) --to s3://BUCKET/PREFIX [params]
-                      [--run-id ID] [--wait] [--dry-run] [--force] [--retry-failed]
+                      [--run-id ID] [--wait] [--dry-run] [--force] [--retry-failed] [--max-queued N]
+       kpress enqueue --resume RUN_ID [--manifest FILE] [--wait] [--max-queued N]
 
 Lists the source prefix page by page (or reads a manifest: one s3:// URL per line) and queues one
 job per image object. Prints the run id first (stdout), then where the report will be and how to
@@ -31,6 +34,14 @@ Options:
   --force                   re-do objects already done with these parameters, and queue even
                             while another run of this source → destination is listing or running
   --retry-failed            queue objects that failed before with the same version and parameters
+  --max-queued N            back-pressure: the listing pauses while N jobs of the run wait in the
+                            queue and goes on as workers drain them (default ${DEFAULT_MAX_QUEUED}, ≈ 27 MB
+                            of Redis); "kpress status" then shows "listing paused: N queued"
+  --resume RUN_ID           finish the listing of a run whose producer stopped (state "failed":
+                            "its producer stopped while listing"), from its checkpoint: same
+                            source, destination and parameters; nothing listed before is queued
+                            twice. A manifest run reads its manifest again (--manifest FILE if it
+                            moved)
 ${PARAM_HELP}`;
 
 export async function runEnqueue(argv: string[], context: CommandContext): Promise<number> {
@@ -47,12 +58,26 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
       'dry-run': { type: 'boolean' },
       force: { type: 'boolean' },
       'retry-failed': { type: 'boolean' },
+      'max-queued': { type: 'string' },
+      resume: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     context.stdout.write(`${ENQUEUE_HELP}\n`);
     return 0;
+  }
+  const maxQueued = integerFlag('max-queued', values['max-queued'], DEFAULT_MAX_QUEUED, { min: 1, max: 10_000_000 });
+  if (values.resume !== undefined) {
+    const runId = asUsageError(() => checkRunId(values.resume!));
+    const refused = Object.keys(values).filter(
+      (name) => !['resume', 'manifest', 'wait', 'max-queued'].includes(name) && values[name as keyof typeof values] !== undefined,
+    );
+    if (positionals.length > 0 || refused.length > 0) {
+      const named = [...positionals, ...refused.map((name) => `--${name}`)].join(', ');
+      throw new UsageError(`--resume continues a run with its own source, destination and parameters: drop ${named}`);
+    }
+    return runResume({ runId, manifest: values.manifest, maxQueued, wait: values.wait === true }, context);
   }
   if ((positionals.length === 1) === (values.manifest !== undefined) || positionals.length > 1) {
     throw new UsageError('enqueue takes exactly one source: an s3://BUCKET/PREFIX argument or --manifest FILE');
@@ -100,6 +125,7 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
         origin: 'enqueue',
         maxInputBytes: config.maxInputBytes,
         allowedBuckets: config.allowedBuckets,
+        maxQueued,
       },
       { wait: values.wait === true },
       context,
