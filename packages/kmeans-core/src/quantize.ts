@@ -112,7 +112,7 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
   let indices: Uint8Array = new Uint8Array(pixelToUnique.length);
   for (let p = 0; p < indices.length; p++) indices[p] = finalLabels[pixelToUnique[p]!]!;
 
-  let quality: Quality;
+  let quality = histogramQuality(histogram, finalLabels, palette, transparent, indices.length);
   if (resolved.dither) {
     indices = floydSteinberg(
       image.data,
@@ -123,10 +123,9 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
       paletteAlpha,
       resolved.colorSpace,
       indices,
+      3 * quality.mse,
     );
     quality = measureQuality(image.data, image.channels, indices, palette);
-  } else {
-    quality = histogramQuality(histogram, finalLabels, palette, transparent, indices.length);
   }
 
   return {
