@@ -1,5 +1,4 @@
-import type { CompressParams } from '@kpress/compress';
-import type { QuantizeStats } from '@kpress/kmeans-core';
+import type { CompressParams, CompressStats } from '@kpress/compress';
 
 /** What a compress process is started with (its first argument, as JSON). */
 export interface CompressThreadOptions {
@@ -21,7 +20,7 @@ export interface CompressSuccess {
   readonly ok: true;
   readonly output: { readonly bytes: Uint8Array; readonly format: string; readonly bitDepth: number; readonly extension: string };
   readonly source: { readonly width: number; readonly height: number; readonly format: string; readonly bytes: number };
-  readonly result: { readonly palette: Uint8Array; readonly paletteAlpha: Uint8Array | null; readonly stats: QuantizeStats };
+  readonly result: { readonly palette: Uint8Array; readonly paletteAlpha: Uint8Array | null; readonly stats: CompressStats };
   readonly timingsMs: Readonly<Record<string, number>>;
 }
 

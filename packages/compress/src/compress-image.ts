@@ -1,14 +1,20 @@
 import { decodeImage, encodeImage, type EncodedImage } from '@kpress/codec';
-import { InvalidOptionError, quantize, type QuantizeResult } from '@kpress/kmeans-core';
+import { InvalidOptionError, measureSsim, quantize, type QuantizeResult, type QuantizeStats } from '@kpress/kmeans-core';
 import { InvalidParamsError, type CompressParams } from './params.js';
 
 // A type alias (not an interface) so it is assignable to Record<string, number>.
-export type CompressTimings = { decode: number; quantize: number; encode: number };
+export type CompressTimings = { decode: number; quantize: number; quality: number; encode: number };
+
+/** The quantizer's figures plus a perceptual one measured here. */
+export interface CompressStats extends QuantizeStats {
+  /** Mean SSIM of luma over 8×8 blocks against the source (1 = identical); see measureSsim. */
+  readonly ssim: number;
+}
 
 export interface CompressedImage {
   readonly output: EncodedImage;
   readonly source: { readonly width: number; readonly height: number; readonly format: string; readonly bytes: number };
-  readonly result: QuantizeResult;
+  readonly result: QuantizeResult & { readonly stats: CompressStats };
   readonly timingsMs: CompressTimings;
 }
 
@@ -47,14 +53,17 @@ export async function compressImage(input: Buffer, params: CompressParams, limit
     if (error instanceof InvalidOptionError) throw new InvalidParamsError(error.option, error.message);
     throw error;
   }
-  if (single) result = { ...result, indices: result.indices.subarray(0, 1) };
   const quantizeMs = lap();
+  // Measured on what is written (dithered or not), at a few per cent of the quantizer's time.
+  const ssim = measureSsim(image.data, image.channels, image.width, image.height, result.indices, result.palette);
+  if (single) result = { ...result, indices: result.indices.subarray(0, 1) };
+  const quality = lap();
   const output = await encodeImage({ ...decoded, ...result }, params.format);
   const encode = lap();
   return {
     output,
     source: { width: decoded.width, height: decoded.height, format: decoded.format, bytes: input.length },
-    result,
-    timingsMs: { decode, quantize: quantizeMs, encode },
+    result: { ...result, stats: { ...result.stats, ssim } },
+    timingsMs: { decode, quantize: quantizeMs, quality, encode },
   };
 }
