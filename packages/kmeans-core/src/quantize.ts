@@ -1,6 +1,7 @@
 import { buildHistogram, type ColourHistogram } from './colour-histogram.js';
 import { fromWorkingSpace, toWorkingSpace } from './colour-space.js';
 import { floydSteinberg } from './dither.js';
+import { importanceWeights } from './importance-map.js';
 import { binColours } from './colour-bins.js';
 import { kmeans } from './kmeans.js';
 import { lloyd } from './lloyd.js';
@@ -57,7 +58,19 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
   const green = pick(histogram.green);
   const blue = pick(histogram.blue);
   const memberAlpha = alpha ? pick(alpha) : null;
-  const weights = transparent >= 0 ? Float64Array.from(memberOf, (u) => histogram.weights[u]!) : histogram.weights;
+  // Clustering may weigh pixels by importance; usage order and the reported error count pixels.
+  const clusterWeights = resolved.importance
+    ? importanceWeights(
+        image.data,
+        image.channels,
+        image.width,
+        image.height,
+        histogram.pixelToUnique,
+        histogram.size,
+        resolved.k,
+      )
+    : histogram.weights;
+  const weights = transparent >= 0 ? Float64Array.from(memberOf, (u) => clusterWeights[u]!) : clusterWeights;
 
   const points = new Float64Array(members * dimension);
   toWorkingSpace(resolved.colorSpace, red, green, blue, memberAlpha, points);
