@@ -10,7 +10,11 @@
  *
  * Every method is scored the same way: its output PNG is decoded back with sharp
  * (`.removeAlpha().raw()`) and compared with the source pixels decoded once the same way; PSNR is
- * RGB, from the per-channel mean squared error. No method dithers.
+ * RGB, from the per-channel mean squared error. Two perceptual scores sit beside it: blurred PSNR
+ * (both images blurred by a Gaussian of σ = 1.5 px with sharp, then RGB PSNR) and Debian's
+ * `butteraugli` distance (lower is better; not on the 12-MP mosaic, where it takes ~30 s a method).
+ * Methods whose label says "dither" dither (kpress `dither: true`, sharp `dither: 1.0`, pngquant's
+ * default Floyd–Steinberg); no other method does.
  *
  * Options (for quick iterations; the defaults run everything):
  *   --k 16,64,256          palette sizes
@@ -94,6 +98,8 @@ if (!core || !codec || !existsSync(CLI)) {
 }
 const imageQ = await optionalImport('image-q');
 const { naiveKmeans } = await import('./bench/naive-kmeans.mjs');
+const { blurRgb, butteraugliDistance, butteraugliVersion } = await import('./bench/perceptual-scores.mjs');
+const butteraugli = butteraugliVersion();
 const pngquantVersion = probe('pngquant', ['--version']);
 const sklearnVersion = existsSync(PYTHON) ? probe(PYTHON, ['-c', 'import numpy, sklearn; print(sklearn.__version__)']) : null;
 const gnuTime = existsSync('/usr/bin/time') && probe('/usr/bin/time', ['-f', '%M', 'true']) !== null;
@@ -104,6 +110,7 @@ const peers = {
   pngquant: pngquantVersion,
   'scikit-learn': sklearnVersion ? `${sklearnVersion} (${PYTHON})` : null,
   'GNU time': gnuTime ? '/usr/bin/time' : null,
+  butteraugli,
 };
 
 function readJson(file) {
@@ -166,12 +173,15 @@ function countColours(rgb) {
   return count;
 }
 
-/** PSNR, colours really used and size of an output file, decoded back with sharp. */
-async function score(file, source) {
+/** PSNR, blurred PSNR, butteraugli, colours really used and size of an output file, decoded back with sharp. */
+async function score(file, ctx) {
+  const { source } = ctx;
   const out = await decodeRgb(file);
   if (out.width !== source.width || out.height !== source.height) throw new Error(`${file}: size differs from the source`);
   const { mse, psnr } = psnrOf(source.data, out.data);
-  return { psnr, mse, colours: countColours(out.data), bytes: statSync(file).size };
+  const blurred = psnrOf(await ctx.blurredSource(), await blurRgb(sharp, out.data, out.width, out.height)).psnr;
+  const distance = butteraugli && !ctx.isMosaic ? butteraugliDistance(await ctx.pngSource(), file, CHILD_TIMEOUT_MS) : null;
+  return { psnr, mse, blurredPsnr: blurred, butteraugli: distance, colours: countColours(out.data), bytes: statSync(file).size };
 }
 
 /** RGB pixels (≤ 256 colours) as an indexed PNG with kpress's own writer, so sizes compare fairly. */
@@ -237,6 +247,20 @@ const METHODS = [
     },
   },
   {
+    id: 'kpress-dither',
+    label: 'kpress quantize dither',
+    timing: 'quantize({dither: true}) in-process (cluster + Floyd–Steinberg); no decode/encode',
+    async run(ctx) {
+      const { data, width, height } = ctx.source;
+      const started = now();
+      const result = core.quantize({ data, width, height, channels: 3 }, { k: ctx.k, dither: true });
+      const ms = now() - started;
+      const { palette, paletteAlpha, indices } = result;
+      writeFileSync(ctx.file, codec.encodeIndexedPng({ width, height, palette, paletteAlpha, indices }));
+      return { file: ctx.file, ms };
+    },
+  },
+  {
     id: 'kpress-cli',
     label: 'kpress compress',
     timing:
@@ -256,6 +280,19 @@ const METHODS = [
       const started = now();
       await sharp(ctx.input, { limitInputPixels: false })
         .png({ palette: true, colours: ctx.k, effort: 10, dither: 0 })
+        .toFile(ctx.file);
+      return { file: ctx.file, ms: now() - started };
+    },
+  },
+  {
+    id: 'sharp-dither',
+    label: 'sharp e10 dither 1.0',
+    peer: 'sharp',
+    timing: 'sharp(IN).png({palette, colours: K, effort: 10, dither: 1.0}).toFile() in-process (decode+quantize+encode+write)',
+    async run(ctx) {
+      const started = now();
+      await sharp(ctx.input, { limitInputPixels: false })
+        .png({ palette: true, colours: ctx.k, effort: 10, dither: 1.0 })
         .toFile(ctx.file);
       return { file: ctx.file, ms: now() - started };
     },
@@ -329,6 +366,19 @@ const METHODS = [
     },
   },
   {
+    id: 'pngquant-dither',
+    label: 'pngquant -s1 dither',
+    peer: 'pngquant',
+    timing: 'wall time of `pngquant --speed 1 K` (Floyd–Steinberg, its default) on a lossless PNG copy of the source',
+    async run(ctx) {
+      if (!pngquantVersion) return { skipped: 'not installed' };
+      const input = await ctx.pngSource();
+      rmSync(ctx.file, { force: true });
+      const r = run('pngquant', ['--speed', '1', '--force', '--output', ctx.file, String(ctx.k), input]);
+      return { file: ctx.file, ms: r.ms };
+    },
+  },
+  {
     id: 'sklearn',
     label: 'sklearn MiniBatchKMeans',
     peer: 'scikit-learn',
@@ -385,6 +435,7 @@ for (const image of IMAGE_NAMES) {
   };
   let pngCopy = null;
   let rawCopy = null;
+  let blurredCopy = null;
   const shared = {
     image,
     input,
@@ -399,6 +450,10 @@ for (const image of IMAGE_NAMES) {
           .toFile(pngCopy);
       }
       return pngCopy;
+    },
+    blurredSource: async () => {
+      blurredCopy ??= await blurRgb(sharp, source.data, source.width, source.height);
+      return blurredCopy;
     },
     rawSource: () => {
       if (!rawCopy) {
@@ -437,7 +492,7 @@ for (const image of IMAGE_NAMES) {
       else if (outcome.error) row.error = outcome.error;
       else {
         try {
-          const scored = await score(outcome.file, source);
+          const scored = await score(outcome.file, { ...shared, k });
           row = { ...row, ...scored, ms: median(outcome.times), runs: outcome.times, ...(outcome.extra ?? {}) };
         } catch (error) {
           row.error = String(error?.message ?? error).split('\n')[0];
@@ -445,7 +500,10 @@ for (const image of IMAGE_NAMES) {
         if (isMosaic) rmSync(outcome.file, { force: true }); // 12-MP outputs are large; keep the small ones
       }
       results.push(row);
-      const what = row.skipped ?? row.error ?? `${row.psnr.toFixed(2)} dB, ${row.colours} colours, ${row.ms.toFixed(0)} ms`;
+      const what =
+        row.skipped ??
+        row.error ??
+        `${row.psnr.toFixed(2)} dB, blurred ${row.blurredPsnr.toFixed(2)} dB, butteraugli ${row.butteraugli?.toFixed(2) ?? '–'}, ${row.colours} colours, ${row.ms.toFixed(0)} ms`;
       log(`${image} K=${k} ${method.label}: ${what} (total ${((now() - benchStarted) / 1000).toFixed(0)} s)`);
     }
   }
@@ -515,17 +573,32 @@ console.log(
 );
 
 const row = (cells, widths) => cells.map((c, i) => (i < 2 ? pad(c, widths[i]) : lpad(c, widths[i]))).join('  ');
-const widths = [11, 24, 9, 8, 10, 11];
+const widths = [11, 24, 9, 9, 7, 8, 10, 11];
 for (const k of KS) {
   console.log('');
   console.log(`K = ${k}`);
-  console.log(row(['image', 'method', 'PSNR dB', 'colours', 'time ms', 'bytes'], widths));
+  console.log(row(['image', 'method', 'PSNR dB', 'blur dB', 'butter', 'colours', 'time ms', 'bytes'], widths));
   console.log('-'.repeat(widths.reduce((a, b) => a + b + 2, -2)));
   for (const image of Object.keys(images)) {
     for (const r of results.filter((x) => x.k === k && x.image === image)) {
       if (r.skipped || r.error)
-        console.log(row([image, r.label, '', '', '', ''], widths).trimEnd() + `  ${r.skipped ?? `error: ${r.error}`}`);
-      else console.log(row([image, r.label, fmt.db(r.psnr), fmt.int(r.colours), fmt.ms(r.ms), fmt.int(r.bytes)], widths));
+        console.log(row([image, r.label, '', '', '', '', '', ''], widths).trimEnd() + `  ${r.skipped ?? `error: ${r.error}`}`);
+      else
+        console.log(
+          row(
+            [
+              image,
+              r.label,
+              fmt.db(r.psnr),
+              fmt.db(r.blurredPsnr),
+              r.butteraugli === null ? '–' : r.butteraugli.toFixed(2),
+              fmt.int(r.colours),
+              fmt.ms(r.ms),
+              fmt.int(r.bytes),
+            ],
+            widths,
+          ),
+        );
     }
   }
 }
@@ -593,6 +666,8 @@ if (KS.includes(64)) {
   line(text, { versus: 'naive', diffs: all });
 }
 
+printPerceptionSummary();
+
 console.log('');
 console.log(
   `Summary — speed on the ${images[MOSAIC_NAME] ? `${images[MOSAIC_NAME].width}×${images[MOSAIC_NAME].height} ` : ''}mosaic (median of ${RUNS} runs)`,
@@ -634,6 +709,62 @@ ratio(
     const text = `K=256 kpress compress phases (last run, self-reported): decode ${t.decode} ms, quantize ${t.quantize} ms, encode ${t.encode} ms, total in-process ${t.total} ms; child wall ${fmt.ms(cli.ms)} ms (runs: ${cli.runs.map((x) => x.toFixed(0)).join(', ')} ms)`;
     console.log(`  ${text}`);
     line(text);
+  }
+}
+
+function meanOf(k, method, field) {
+  const values = Object.keys(images)
+    .map((image) => get(image, k, method)?.[field])
+    .filter((v) => typeof v === 'number' && Number.isFinite(v));
+  return values.length === 0 ? null : { mean: values.reduce((a, b) => a + b, 0) / values.length, n: values.length };
+}
+
+/** The issue's dither and perception targets, on means over the images each method was scored on. */
+function printPerceptionSummary() {
+  console.log('');
+  console.log('Summary — dithering (mean blurred PSNR, σ 1.5 px; higher is better)');
+  const show = (text, extra = {}) => {
+    console.log(`  ${text}`);
+    line(text, extra);
+  };
+  const versus = (a, b, margin) =>
+    a && b
+      ? `${fmt.signed(a.mean - b.mean)} dB (target ≥ ${fmt.signed(margin)}) ${a.mean >= b.mean + margin ? 'PASS' : 'MISS'}`
+      : 'n/a';
+  for (const k of [16, 64].filter((x) => KS.includes(x))) {
+    const dithered = meanOf(k, 'kpress-dither', 'blurredPsnr');
+    const plain = meanOf(k, 'kpress', 'blurredPsnr');
+    const sharpDither = meanOf(k, 'sharp-dither', 'blurredPsnr');
+    const pngquantDither = meanOf(k, 'pngquant-dither', 'blurredPsnr');
+    show(
+      `K=${k}: kpress dither ${dithered?.mean.toFixed(2) ?? 'n/a'} dB; − sharp dither 1.0: ${versus(dithered, sharpDither, 0)}; − pngquant dither: ${versus(dithered, pngquantDither, 0)}; − kpress undithered: ${versus(dithered, plain, 0.5)}`,
+      { k, dithered, plain, sharpDither, pngquantDither },
+    );
+  }
+  console.log('');
+  console.log('Summary — perception (no dithering; means over the images; butteraugli lower is better, not on the mosaic)');
+  for (const k of [16, 256].filter((x) => KS.includes(x))) {
+    const ours = {
+      butter: meanOf(k, 'kpress', 'butteraugli'),
+      blur: meanOf(k, 'kpress', 'blurredPsnr'),
+      rgb: meanOf(k, 'kpress', 'psnr'),
+    };
+    const liq = {
+      butter: meanOf(k, 'sharp-e10', 'butteraugli'),
+      blur: meanOf(k, 'sharp-e10', 'blurredPsnr'),
+      rgb: meanOf(k, 'sharp-e10', 'psnr'),
+    };
+    if (!ours.butter || !liq.butter || !ours.blur || !liq.blur || !ours.rgb || !liq.rgb) {
+      show(`K=${k}: n/a (not measured)`);
+      continue;
+    }
+    const rgbMargin = k === 16 ? 0.1 : 0;
+    show(
+      `K=${k}: butteraugli kpress ${ours.butter.mean.toFixed(2)} vs libimagequant (sharp e10) ${liq.butter.mean.toFixed(2)} ${ours.butter.mean <= liq.butter.mean ? 'PASS' : 'MISS'}; ` +
+        `blurred PSNR ${ours.blur.mean.toFixed(2)} vs ${liq.blur.mean.toFixed(2)} ${ours.blur.mean >= liq.blur.mean ? 'PASS' : 'MISS'}; ` +
+        `RGB PSNR ${fmt.signed(ours.rgb.mean - liq.rgb.mean)} dB (target ≥ ${fmt.signed(rgbMargin)}) ${ours.rgb.mean >= liq.rgb.mean + rgbMargin ? 'PASS' : 'MISS'}`,
+      { k, ours, libimagequant: liq },
+    );
   }
 }
 

@@ -1,6 +1,5 @@
-import type { CompressOutcome, TargetOutcome } from '@kpress/compress';
+import type { CompressOutcome, CompressStats, TargetOutcome } from '@kpress/compress';
 import type { CompressParams, FailureCode } from '@kpress/job-contract';
-import type { QuantizeStats } from '@kpress/kmeans-core';
 
 /** What a compress process is started with (its first argument, as JSON). */
 export interface CompressThreadOptions {
@@ -22,7 +21,7 @@ export interface CompressSuccess {
   readonly ok: true;
   readonly output: { readonly bytes: Uint8Array; readonly format: string; readonly bitDepth: number; readonly extension: string };
   readonly source: { readonly width: number; readonly height: number; readonly format: string; readonly bytes: number };
-  readonly result: { readonly palette: Uint8Array; readonly paletteAlpha: Uint8Array | null; readonly stats: QuantizeStats };
+  readonly result: { readonly palette: Uint8Array; readonly paletteAlpha: Uint8Array | null; readonly stats: CompressStats };
   readonly timingsMs: Readonly<Record<string, number>>;
   readonly target: TargetOutcome | null;
   readonly outcome: CompressOutcome;

@@ -1,16 +1,22 @@
 import { decodeImage, encodeImage, type EncodedImage } from '@kpress/codec';
-import { InvalidOptionError, quantize, type QuantizeResult } from '@kpress/kmeans-core';
+import { InvalidOptionError, measureSsim, quantize, type QuantizeResult, type QuantizeStats } from '@kpress/kmeans-core';
 import { InvalidParamsError, type CompressParams } from '@kpress/job-contract';
 import { QualityTooLowError } from './quality-too-low-error.js';
 import { searchTarget, type SearchStep } from './target-search.js';
 
 // A type alias (not an interface) so it is assignable to Record<string, number>.
-export type CompressTimings = { decode: number; quantize: number; encode: number };
+export type CompressTimings = { decode: number; quantize: number; quality: number; encode: number };
+
+/** The quantizer's figures plus a perceptual one measured here. */
+export interface CompressStats extends QuantizeStats {
+  /** Mean SSIM of luma over 8×8 blocks against the source (1 = identical); see measureSsim. */
+  readonly ssim: number;
+}
 
 export interface CompressedImage {
   readonly output: EncodedImage;
   readonly source: { readonly width: number; readonly height: number; readonly format: string; readonly bytes: number };
-  readonly result: QuantizeResult;
+  readonly result: QuantizeResult & { readonly stats: CompressStats };
   readonly timingsMs: CompressTimings;
   /** With a quality target: the target, the K chosen and the K values the search measured. */
   readonly target: TargetOutcome | null;
@@ -73,15 +79,18 @@ export async function compressImage(input: Buffer, params: CompressParams, limit
     result = search.result;
     target = { psnr: params.targetPsnr, k: search.k, steps: search.steps };
   }
-  if (single) result = { ...result, indices: result.indices.subarray(0, 1) };
   const quantizeMs = lap();
+  // Measured on what is written (dithered or not), at a few per cent of the quantizer's time.
+  const ssim = measureSsim(image.data, image.channels, image.width, image.height, result.indices, result.palette);
+  if (single) result = { ...result, indices: result.indices.subarray(0, 1) };
+  const quality = lap();
   const output = await encodeImage({ ...decoded, ...result }, params.format);
   const encode = lap();
   return {
     output,
     source: { width: decoded.width, height: decoded.height, format: decoded.format, bytes: input.length },
-    result,
-    timingsMs: { decode, quantize: quantizeMs, encode },
+    result: { ...result, stats: { ...result.stats, ssim } },
+    timingsMs: { decode, quantize: quantizeMs, quality, encode },
     target,
     outcome: params.skipIfLarger && output.bytes.length >= input.length ? 'kept-original' : 'compressed',
   };

@@ -4,6 +4,7 @@ export {
   type CompressedImage,
   type CompressLimits,
   type CompressOutcome,
+  type CompressStats,
   type CompressTimings,
   type TargetOutcome,
 } from './compress-image.js';

@@ -1,5 +1,4 @@
-import type { QuantizeStats } from '@kpress/kmeans-core';
-import type { CompressOutcome, TargetOutcome } from './compress-image.js';
+import type { CompressOutcome, CompressStats, TargetOutcome } from './compress-image.js';
 import type { CompressParams } from '@kpress/job-contract';
 
 /** Where an image came from or went to: an S3 object, or a local file (bucket null). */
@@ -23,8 +22,11 @@ export interface MetadataDocument {
   readonly params: CompressParams;
   /** Entries actually used, [r, g, b] or [r, g, b, a] when some entry is translucent. */
   readonly palette: number[][];
-  /** RGB per-channel mean squared error and PSNR in dB (null when the output is exact). */
-  readonly quality: { mse: number; psnr: number | null };
+  /**
+   * RGB per-channel mean squared error and PSNR in dB (null when the output is exact), and a
+   * perceptual figure: mean SSIM of luma over 8×8 blocks (1 = identical).
+   */
+  readonly quality: { mse: number; psnr: number | null; ssim: number };
   /** With targetPsnr: the target in dB, the K chosen, and each K the search measured with its PSNR. */
   readonly target: TargetOutcome | null;
   readonly kmeans: {
@@ -55,7 +57,7 @@ export interface MetadataContext {
 export interface CompressSummary {
   readonly output: { readonly bytes: { readonly length: number }; readonly format: string; readonly bitDepth: number };
   readonly source: { readonly width: number; readonly height: number; readonly format: string; readonly bytes: number };
-  readonly result: { readonly palette: Uint8Array; readonly paletteAlpha: Uint8Array | null; readonly stats: QuantizeStats };
+  readonly result: { readonly palette: Uint8Array; readonly paletteAlpha: Uint8Array | null; readonly stats: CompressStats };
   readonly timingsMs: Readonly<Record<string, number>>;
   readonly target: TargetOutcome | null;
   readonly outcome: CompressOutcome;
@@ -79,7 +81,11 @@ export function buildMetadata(compressed: CompressSummary, context: MetadataCont
     output: { ...context.output, bytes: output.bytes.length, format: output.format, bitDepth: output.bitDepth },
     params: context.params,
     palette: paletteList,
-    quality: { mse: round(stats.mse, 6), psnr: Number.isFinite(stats.psnr) ? round(stats.psnr, 4) : null },
+    quality: {
+      mse: round(stats.mse, 6),
+      psnr: Number.isFinite(stats.psnr) ? round(stats.psnr, 4) : null,
+      ssim: round(stats.ssim, 6),
+    },
     target: compressed.target,
     kmeans: {
       iterations: stats.iterations,

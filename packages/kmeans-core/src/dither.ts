@@ -2,10 +2,36 @@ import { type ColorSpace, srgbToOklab } from './colour-space.js';
 import { findNearest, Nearest } from './nearest.js';
 
 /**
+ * How far past the 0–255 range a dithered target may go before the error added to it is scaled
+ * down (the whole error vector, so its hue is kept). A little overflow avoids flat bands where
+ * every channel would be clamped; libimagequant allows 3 %.
+ */
+const OVERFLOW = 8;
+/**
+ * Squared error (summed over R, G and B) above which an error is "crazy high": it is then
+ * carried forward at a reduced share, as libimagequant does, so that a colour the palette cannot
+ * reach does not spray distant entries over its neighbours. The limit is this many times the
+ * palette's own mean squared error (a coarse palette must carry large errors to dither at all),
+ * and at least MIN_ERROR_SQUARED (48² ≈ a 28-level error per channel).
+ */
+const ERROR_LIMIT_FACTOR = 2.4;
+const MIN_ERROR_SQUARED = 48 * 48;
+/**
+ * Share of an incoming error used when it is crazy high. Only incoming errors are damped: damping
+ * outgoing ones too would bias flat areas towards the nearer entry (a grey between two distant
+ * entries would no longer average out).
+ */
+const INCOMING_DAMPING = 0.8;
+
+/**
  * Floyd–Steinberg error diffusion in RGB, serpentine scan. Each pixel takes the entry nearest
  * (in the clustering space) to its colour plus the diffused error; nearest entries are cached
- * per 24-bit colour. Only opaque pixels are dithered: translucent and transparent ones keep
- * their undithered index (`baseIndices`), and only opaque entries are candidates.
+ * per 24-bit colour. The error carried forward is the difference between the clamped target that
+ * was looked up and the chosen entry, so it stays bounded where the palette cannot reach; very
+ * large incoming errors are damped (libimagequant's rule). Only opaque pixels are
+ * dithered: translucent and transparent ones keep their undithered index (`baseIndices`), and
+ * only opaque entries are candidates. `paletteError` is the undithered mapping's mean squared
+ * error per pixel, summed over R, G and B.
  */
 export function floydSteinberg(
   data: Uint8Array | Uint8ClampedArray,
@@ -16,7 +42,9 @@ export function floydSteinberg(
   paletteAlpha: Uint8Array | null,
   space: ColorSpace,
   baseIndices: Uint8Array,
+  paletteError: number,
 ): Uint8Array {
+  const maxErrorSquared = Math.max(MIN_ERROR_SQUARED, ERROR_LIMIT_FACTOR * paletteError);
   const opaqueEntries: number[] = [];
   for (let e = 0; e < palette.length / 3; e++) if (!paletteAlpha || paletteAlpha[e] === 255) opaqueEntries.push(e);
   if (opaqueEntries.length === 0) return baseIndices;
@@ -43,9 +71,13 @@ export function floydSteinberg(
       const o = p * channels;
       if (channels === 4 && data[o + 3] !== 255) continue;
       const e = (x + 1) * 3;
-      const r = clamp(data[o]! + current[e]!);
-      const g = clamp(data[o + 1]! + current[e + 1]!);
-      const b = clamp(data[o + 2]! + current[e + 2]!);
+      const sr = data[o]!;
+      const sg = data[o + 1]!;
+      const sb = data[o + 2]!;
+      const ratio = incomingRatio(sr, sg, sb, current[e]!, current[e + 1]!, current[e + 2]!, maxErrorSquared);
+      const r = toByte(sr + current[e]! * ratio);
+      const g = toByte(sg + current[e + 1]! * ratio);
+      const b = toByte(sb + current[e + 2]! * ratio);
       const key = (r << 16) | (g << 8) | b;
       let slot = cache[key]!;
       if (slot < 0) {
@@ -55,9 +87,9 @@ export function floydSteinberg(
       }
       const entry = opaqueEntries[slot]!;
       out[p] = entry;
-      const er = data[o]! + current[e]! - palette[entry * 3]!;
-      const eg = data[o + 1]! + current[e + 1]! - palette[entry * 3 + 1]!;
-      const eb = data[o + 2]! + current[e + 2]! - palette[entry * 3 + 2]!;
+      const er = r - palette[entry * 3]!;
+      const eg = g - palette[entry * 3 + 1]!;
+      const eb = b - palette[entry * 3 + 2]!;
       const ahead = leftToRight ? 3 : -3;
       diffuse(current, e + ahead, er, eg, eb, 7 / 16);
       diffuse(next, e - ahead, er, eg, eb, 3 / 16);
@@ -69,13 +101,32 @@ export function floydSteinberg(
   return out;
 }
 
+/**
+ * Share (0–1) of the incoming error to add to a source colour: the largest that keeps every
+ * channel within OVERFLOW of the 0–255 range, damped when the error is crazy high.
+ */
+function incomingRatio(r: number, g: number, b: number, er: number, eg: number, eb: number, maxErrorSquared: number): number {
+  let ratio = 1;
+  ratio = limit(ratio, r, er);
+  ratio = limit(ratio, g, eg);
+  ratio = limit(ratio, b, eb);
+  if (er * er + eg * eg + eb * eb > maxErrorSquared) ratio *= INCOMING_DAMPING;
+  return ratio;
+}
+
+function limit(ratio: number, value: number, error: number): number {
+  if (value + error > 255 + OVERFLOW) return Math.min(ratio, (255 + OVERFLOW - value) / error);
+  if (value + error < -OVERFLOW) return Math.min(ratio, (value + OVERFLOW) / -error);
+  return ratio;
+}
+
 function diffuse(row: Float32Array, offset: number, r: number, g: number, b: number, share: number): void {
   row[offset]! += r * share;
   row[offset + 1]! += g * share;
   row[offset + 2]! += b * share;
 }
 
-function clamp(value: number): number {
+function toByte(value: number): number {
   return value <= 0 ? 0 : value >= 255 ? 255 : Math.round(value);
 }
 

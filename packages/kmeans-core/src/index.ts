@@ -7,5 +7,6 @@ export { quantize, type QuantizeResult, type QuantizeStats } from './quantize.js
 export { QUANTIZE_DEFAULTS, type QuantizeImage, type QuantizeOptions, type ResolvedQuantizeOptions } from './quantize-options.js';
 export { COLOR_SPACES, type ColorSpace } from './colour-space.js';
 export { measureQuality, psnrFromMse, type Quality } from './quality.js';
+export { measureSsim } from './ssim.js';
 export { InvalidOptionError, assertNever } from './errors.js';
 export { createRandom, type Random } from './random.js';

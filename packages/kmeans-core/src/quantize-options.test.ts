@@ -46,6 +46,7 @@ void describe('quantize rejects invalid options', () => {
     ],
     ['dither "yes"', withOptions({ dither: 'yes' }), 'dither', 'dither must be a boolean, received "yes"'],
     ['dither 1', withOptions({ dither: 1 }), 'dither', 'dither must be a boolean, received 1'],
+    ['importance "on"', withOptions({ importance: 'on' }), 'importance', 'importance must be a boolean, received "on"'],
     [
       'batchSize 8',
       withOptions({ batchSize: 8 }),

@@ -19,6 +19,11 @@ export interface QuantizeOptions {
   readonly colorSpace?: ColorSpace | undefined;
   /** Floyd–Steinberg error diffusion when mapping pixels. Default false. */
   readonly dither?: boolean | undefined;
+  /**
+   * Weight each pixel by its perceptual importance when choosing the palette: full weight in flat
+   * areas, less in busy texture where errors hide (libimagequant's idea). Default true.
+   */
+  readonly importance?: boolean | undefined;
   /** Unique colours per mini-batch step. Default 1024. */
   readonly batchSize?: number | undefined;
   /** Maximum mini-batch steps (0 = none). Default 100. */
@@ -36,6 +41,7 @@ export interface ResolvedQuantizeOptions {
   readonly seed: number;
   readonly colorSpace: ColorSpace;
   readonly dither: boolean;
+  readonly importance: boolean;
   readonly batchSize: number;
   readonly maxSteps: number;
   readonly lloydIterations: number;
@@ -48,6 +54,7 @@ export const QUANTIZE_DEFAULTS: Omit<ResolvedQuantizeOptions, 'restarts'> = Obje
   seed: 1,
   colorSpace: 'rgb',
   dither: false,
+  importance: true,
   batchSize: 1024,
   maxSteps: 100,
   lloydIterations: 60,
@@ -77,6 +84,7 @@ export function resolveQuantizeInput(image: QuantizeImage, options: QuantizeOpti
     seed: integerInRange('seed', options.seed ?? QUANTIZE_DEFAULTS.seed, 0, 0xffffffff),
     colorSpace: oneOf('colorSpace', options.colorSpace ?? QUANTIZE_DEFAULTS.colorSpace, COLOR_SPACES),
     dither: boolean('dither', options.dither ?? QUANTIZE_DEFAULTS.dither),
+    importance: boolean('importance', options.importance ?? QUANTIZE_DEFAULTS.importance),
     batchSize: integerInRange('batchSize', options.batchSize ?? QUANTIZE_DEFAULTS.batchSize, 16, 1 << 20),
     maxSteps: integerInRange('maxSteps', options.maxSteps ?? QUANTIZE_DEFAULTS.maxSteps, 0, 100_000),
     lloydIterations: integerInRange('lloydIterations', options.lloydIterations ?? QUANTIZE_DEFAULTS.lloydIterations, 0, 10_000),

@@ -82,8 +82,26 @@ void describe('quantize gives exact palettes under a fixed seed', () => {
     assert.equal(result.stats.uniqueColours, 45);
   });
 
-  void test('bird_small, k=16, seed 1 (snapshot)', () => {
+  void test('bird_small, k=16, seed 1, importance weighting (the default; snapshot)', () => {
     const result = quantize(loadBird(), { k: 16, seed: 1 });
+    // prettier-ignore
+    assert.deepEqual(Array.from(result.palette), [
+      22, 23, 21, 222, 183, 116, 42, 42, 40, 249, 241, 208, 194, 155, 87, 73, 66, 66, 246, 219, 161, 150, 128, 114,
+      166, 121, 54, 179, 161, 144, 117, 99, 90, 118, 85, 46, 211, 190, 188, 234, 146, 65, 99, 117, 165, 145, 184, 221,
+    ]);
+  });
+
+  void test('bird_small, k=16, seed 1, colorSpace oklab, importance weighting (snapshot)', () => {
+    const result = quantize(loadBird(), { k: 16, seed: 1, colorSpace: 'oklab' });
+    // prettier-ignore
+    assert.deepEqual(Array.from(result.palette), [
+      19, 21, 18, 31, 33, 31, 224, 186, 119, 198, 167, 107, 250, 244, 200, 51, 49, 48, 116, 92, 72, 181, 141, 80,
+      244, 215, 168, 82, 70, 68, 145, 123, 115, 153, 113, 55, 204, 192, 197, 165, 157, 165, 238, 145, 80, 97, 115, 167,
+    ]);
+  });
+
+  void test('bird_small, k=16, seed 1, every pixel weighing the same (snapshot)', () => {
+    const result = quantize(loadBird(), { k: 16, seed: 1, importance: false });
     // prettier-ignore
     assert.deepEqual(Array.from(result.palette), [
       22, 24, 21, 222, 184, 118, 43, 43, 41, 194, 156, 89, 249, 242, 209, 75, 67, 65, 246, 220, 163, 150, 127, 114,
@@ -91,8 +109,8 @@ void describe('quantize gives exact palettes under a fixed seed', () => {
     ]);
   });
 
-  void test('bird_small, k=16, seed 1, colorSpace oklab (snapshot)', () => {
-    const result = quantize(loadBird(), { k: 16, seed: 1, colorSpace: 'oklab' });
+  void test('bird_small, k=16, seed 1, colorSpace oklab, every pixel weighing the same (snapshot)', () => {
+    const result = quantize(loadBird(), { k: 16, seed: 1, colorSpace: 'oklab', importance: false });
     // prettier-ignore
     assert.deepEqual(Array.from(result.palette), [
       19, 21, 18, 31, 33, 30, 222, 184, 118, 249, 243, 200, 196, 164, 105, 50, 48, 47, 113, 89, 73, 179, 137, 76,

@@ -1,6 +1,7 @@
 import { buildHistogram, type ColourHistogram } from './colour-histogram.js';
 import { fromWorkingSpace, toWorkingSpace } from './colour-space.js';
 import { floydSteinberg } from './dither.js';
+import { importanceWeights } from './importance-map.js';
 import { binColours } from './colour-bins.js';
 import { kmeans } from './kmeans.js';
 import { lloyd } from './lloyd.js';
@@ -57,7 +58,19 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
   const green = pick(histogram.green);
   const blue = pick(histogram.blue);
   const memberAlpha = alpha ? pick(alpha) : null;
-  const weights = transparent >= 0 ? Float64Array.from(memberOf, (u) => histogram.weights[u]!) : histogram.weights;
+  // Clustering may weigh pixels by importance; usage order and the reported error count pixels.
+  const clusterWeights = resolved.importance
+    ? importanceWeights(
+        image.data,
+        image.channels,
+        image.width,
+        image.height,
+        histogram.pixelToUnique,
+        histogram.size,
+        resolved.k,
+      )
+    : histogram.weights;
+  const weights = transparent >= 0 ? Float64Array.from(memberOf, (u) => clusterWeights[u]!) : clusterWeights;
 
   const points = new Float64Array(members * dimension);
   toWorkingSpace(resolved.colorSpace, red, green, blue, memberAlpha, points);
@@ -112,7 +125,7 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
   let indices: Uint8Array = new Uint8Array(pixelToUnique.length);
   for (let p = 0; p < indices.length; p++) indices[p] = finalLabels[pixelToUnique[p]!]!;
 
-  let quality: Quality;
+  let quality = histogramQuality(histogram, finalLabels, palette, transparent, indices.length);
   if (resolved.dither) {
     indices = floydSteinberg(
       image.data,
@@ -123,10 +136,9 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
       paletteAlpha,
       resolved.colorSpace,
       indices,
+      3 * quality.mse,
     );
     quality = measureQuality(image.data, image.channels, indices, palette);
-  } else {
-    quality = histogramQuality(histogram, finalLabels, palette, transparent, indices.length);
   }
 
   return {

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { measureSsim, quantize } from './index.js';
+
+const bird = new Uint8Array(readFileSync(new URL('../test-fixtures/bird_small.rgb', import.meta.url)));
+
+/** The textbook formula on one block, written out independently. */
+function blockSsim(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / n;
+  const mx = mean(xs);
+  const my = mean(ys);
+  const vx = mean(xs.map((x) => (x - mx) ** 2));
+  const vy = mean(ys.map((y) => (y - my) ** 2));
+  const cxy = mean(xs.map((x, i) => (x - mx) * (ys[i]! - my)));
+  const [c1, c2] = [(0.01 * 255) ** 2, (0.03 * 255) ** 2];
+  return ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2));
+}
+
+void describe('measureSsim', () => {
+  void test('an exact copy scores 1', () => {
+    // Every colour of a 16-colour image is in its palette.
+    const palette = Uint8Array.from({ length: 48 }, (_, i) => (i * 53) % 256);
+    const indices = Uint8Array.from({ length: 64 * 40 }, (_, p) => (p * 7) % 16);
+    const data = new Uint8Array(indices.length * 3);
+    indices.forEach((e, p) => data.set(palette.subarray(e * 3, e * 3 + 3), p * 3));
+    assert.equal(measureSsim(data, 3, 64, 40, indices, palette), 1);
+  });
+
+  void test('one 8×8 grey block equals the textbook formula', () => {
+    const source = Array.from({ length: 64 }, (_, p) => (p * 29) % 200);
+    const data = Uint8Array.from(source.flatMap((v) => [v, v, v]));
+    const palette = Uint8Array.from([40, 40, 40, 160, 160, 160]);
+    const indices = Uint8Array.from(source, (v) => (v < 100 ? 0 : 1));
+    const expected = blockSsim(
+      source,
+      Array.from(indices, (e) => (e === 0 ? 40 : 160)),
+    );
+    assert.ok(Math.abs(measureSsim(data, 3, 8, 8, indices, palette) - expected) < 1e-9);
+  });
+
+  void test('bird_small: more colours, higher SSIM, always below 1', () => {
+    const scores = [4, 16, 64].map((k) => {
+      const result = quantize({ data: bird, width: 128, height: 128, channels: 3 }, { k, seed: 1 });
+      return measureSsim(bird, 3, 128, 128, result.indices, result.palette);
+    });
+    assert.ok(scores[0]! < scores[1]! && scores[1]! < scores[2]! && scores[2]! < 1, `SSIM ${scores.join(', ')}`);
+    assert.ok(scores[0]! > 0.3, `SSIM at k=4 ${scores[0]}`);
+  });
+
+  void test('fully transparent pixels count as exact', () => {
+    const data = new Uint8Array(8 * 8 * 4); // all transparent black
+    const indices = new Uint8Array(64).fill(0);
+    assert.equal(measureSsim(data, 4, 8, 8, indices, Uint8Array.from([255, 255, 255])), 1);
+  });
+});
