@@ -13,6 +13,7 @@ export const PARAM_FLAGS = {
   'max-steps': { type: 'string' },
   'lloyd-iterations': { type: 'string' },
   'target-psnr': { type: 'string' },
+  'target-ssim': { type: 'string' },
   'skip-if-larger': { type: 'boolean' },
 } as const;
 
@@ -28,6 +29,8 @@ export const PARAM_HELP = `Parameters:
   --target-psnr DB      the smallest K in [2, --k] whose output reaches DB dB PSNR (1–99; default off;
                         --k then defaults to 256);
                         if even --k misses it, the image fails as quality-too-low and nothing is written
+  --target-ssim S       the same for a perceptual target: mean SSIM of luma S (0.5–0.9999, the
+                        metadata's quality.ssim); not together with --target-psnr
   --skip-if-larger      write no image when it would not be smaller than its source ("kept-original")`;
 
 type ParamValues = { [K in keyof typeof PARAM_FLAGS]?: (typeof PARAM_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -42,7 +45,8 @@ export function paramsFromFlags(values: ParamValues): CompressParams {
     raw === undefined ? undefined : (parseDecimalInteger(raw) ?? raw);
   try {
     // A quality target searches K in [2, --k]: without --k, the whole range up to 256.
-    const k = values.k === undefined && values['target-psnr'] !== undefined ? 256 : integer(values.k);
+    const targeted = values['target-psnr'] !== undefined || values['target-ssim'] !== undefined;
+    const k = values.k === undefined && targeted ? 256 : integer(values.k);
     return resolveParams({
       k,
       seed: integer(values.seed),
@@ -53,6 +57,7 @@ export function paramsFromFlags(values: ParamValues): CompressParams {
       maxSteps: integer(values['max-steps']),
       lloydIterations: integer(values['lloyd-iterations']),
       targetPsnr: decimal(values['target-psnr']),
+      targetSsim: decimal(values['target-ssim']),
       skipIfLarger: values['skip-if-larger'],
     });
   } catch (error) {

@@ -30,7 +30,10 @@ export interface CompressedImage {
 export type CompressOutcome = 'compressed' | 'kept-original';
 
 export interface TargetOutcome {
-  readonly psnr: number;
+  /** The PSNR target in dB (--target-psnr), or null. */
+  readonly psnr: number | null;
+  /** The SSIM target (--target-ssim), or null. */
+  readonly ssim: number | null;
   /** Palette size chosen: the smallest K in [2, k] reaching the target. */
   readonly k: number;
   readonly steps: readonly SearchStep[];
@@ -72,12 +75,23 @@ export async function compressImage(input: Buffer, params: CompressParams, limit
     throw error;
   }
   let target: TargetOutcome | null = null;
-  if (params.targetPsnr !== null) {
+  const goal =
+    params.targetPsnr !== null
+      ? ({ metric: 'psnr', value: params.targetPsnr } as const)
+      : params.targetSsim !== null
+        ? ({ metric: 'ssim', value: params.targetSsim } as const)
+        : null;
+  if (goal !== null) {
     // The search starts from the palette at k just made, and merges it down (target-search.ts).
-    const search = searchTarget(image, result, { metric: 'psnr', value: params.targetPsnr });
-    if (search.k === null || search.result === null) throw new QualityTooLowError(params.targetPsnr, params.k, search.bestPsnr);
+    const search = searchTarget(image, result, goal);
+    if (search.k === null || search.result === null) throw new QualityTooLowError(goal, params.k, search.best);
     result = search.result;
-    target = { psnr: params.targetPsnr, k: search.k, steps: search.steps };
+    target = {
+      psnr: goal.metric === 'psnr' ? goal.value : null,
+      ssim: goal.metric === 'ssim' ? goal.value : null,
+      k: search.k,
+      steps: search.steps,
+    };
   }
   const quantizeMs = lap();
   // Measured on what is written (dithered or not), at a few per cent of the quantizer's time.

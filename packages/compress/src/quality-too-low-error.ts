@@ -7,12 +7,14 @@ export class QualityTooLowError extends Error {
   readonly code = 'quality-too-low';
   readonly permanent = true;
   constructor(
-    readonly targetPsnr: number,
+    readonly target: { readonly metric: 'psnr' | 'ssim'; readonly value: number },
     readonly k: number,
-    readonly bestPsnr: number,
+    readonly best: number,
   ) {
     super(
-      `the best PSNR reached, ${bestPsnr.toFixed(2)} dB with k ${k}, is below the target of ${targetPsnr} dB (--target-psnr); nothing written`,
+      target.metric === 'psnr'
+        ? `the best PSNR reached, ${best.toFixed(2)} dB with k ${k}, is below the target of ${target.value} dB (--target-psnr); nothing written`
+        : `the best SSIM reached, ${best.toFixed(4)} with k ${k}, is below the target of ${target.value} (--target-ssim); nothing written`,
     );
   }
 }

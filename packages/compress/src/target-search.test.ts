@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decodeImage } from '@kpress/codec';
-import { measureQuality, quantize, type QuantizeImage, type QuantizeResult } from '@kpress/kmeans-core';
+import { measureQuality, measureSsim, quantize, type QuantizeImage, type QuantizeResult } from '@kpress/kmeans-core';
 import sharp from 'sharp';
 import { compressImage } from './compress-image.js';
 import { resolveParams } from '@kpress/job-contract';
@@ -75,6 +75,39 @@ void describe('searchTarget', () => {
     }
   }
 
+  for (const [index, image] of images.entries()) {
+    for (const targetSsim of [0.8, 0.9, 0.95]) {
+      void test(`image ${index}, target SSIM ${targetSsim}, k ≤ 64: the smallest K a scan of every K finds, measured on what is written`, () => {
+        const base = quantize(image, { k: 64, seed: 1 });
+        const search = searchTarget(image, base, { metric: 'ssim', value: targetSsim });
+        const stats = entryStats(image.data, image.channels, base.indices, base.paletteAlpha, base.palette.length / 3);
+        const merges = wardMerges(stats);
+        const ssimAt = (k: number): number => {
+          const merged = mergedPalette(stats, merges, k);
+          const indices = Uint8Array.from(base.indices, (e) => merged.entryToColour[e]!);
+          return measureSsim(image.data, image.channels, image.width, image.height, indices, merged.palette);
+        };
+        let scanned: number | null = null;
+        for (let k = 2; k <= base.palette.length / 3 && scanned === null; k++) if (ssimAt(k) >= targetSsim) scanned = k;
+        assert.equal(search.k, scanned, `search chose ${search.k}, the scan ${scanned}`);
+        assert.ok(search.result !== null);
+        const written = measureSsim(
+          image.data,
+          image.channels,
+          image.width,
+          image.height,
+          search.result.indices,
+          search.result.palette,
+        );
+        assert.ok(written >= targetSsim, `written SSIM ${written} < ${targetSsim}`);
+        assert.ok(
+          search.steps.every((step) => typeof step.ssim === 'number'),
+          'each step records the SSIM it measured',
+        );
+      });
+    }
+  }
+
   void test('a target no K reaches gives no K and the best PSNR', () => {
     const image = photoLike(40, 30, 3);
     const base = quantize(image, { k: 8, seed: 1 });
@@ -117,6 +150,27 @@ void describe('compressImage with targetPsnr', () => {
       assert.match(error.message, /^the best PSNR reached, \d+\.\d\d dB with k 4, is below the target of 45 dB/);
       return true;
     });
+  });
+
+  void test('targetSsim: the written file reaches the SSIM asked for; an SSIM even k misses fails naming --target-ssim', async () => {
+    const input = await png(photoLike(48, 40, 5));
+    const compressed = await compressImage(input, resolveParams({ k: 64, targetSsim: 0.95 }), { maxPixels: 1e6 });
+    assert.ok(compressed.target !== null);
+    assert.deepEqual([compressed.target.ssim, compressed.target.psnr], [0.95, null]);
+    assert.ok(compressed.result.stats.ssim >= 0.95, `ssim ${compressed.result.stats.ssim}`);
+    assert.ok(compressed.result.palette.length / 3 <= compressed.target.k && compressed.target.k < 64);
+    await assert.rejects(
+      compressImage(input, resolveParams({ k: 2, targetSsim: 0.9999 }), { maxPixels: 1e6 }),
+      (error: unknown) => {
+        assert.ok(error instanceof QualityTooLowError);
+        assert.match(
+          error.message,
+          /^the best SSIM reached, 0\.\d{4} with k 2, is below the target of 0\.9999 \(--target-ssim\)/,
+        );
+        return true;
+      },
+    );
+    assert.throws(() => resolveParams({ targetSsim: 0.9, targetPsnr: 30 }), /one quality target at a time/);
   });
 
   void test('skipIfLarger: an output at least as large as its source is "kept-original"', async () => {

@@ -1,16 +1,18 @@
-import { psnrFromMse, type QuantizeImage, type QuantizeResult } from '@kpress/kmeans-core';
+import { measureSsim, psnrFromMse, type QuantizeImage, type QuantizeResult } from '@kpress/kmeans-core';
 import { entryStats, type MergedPalette, mergedPalette, wardMerges } from './palette-hierarchy.js';
 
 /**
- * A quality bar the output must reach. Only PSNR for now; a perceptual metric (SSIM, from the
- * quantizer) would be another member of this union, measured by its own `measure` in qualityOf.
+ * A quality bar the output must reach: RGB PSNR in dB, or the perceptual figure of every
+ * metadata document, mean SSIM of luma (quality.ssim).
  */
-export type QualityTarget = { readonly metric: 'psnr'; readonly value: number };
+export type QualityTarget =
+  { readonly metric: 'psnr'; readonly value: number } | { readonly metric: 'ssim'; readonly value: number };
 
-/** One K the search tried and the quality its output reaches. */
+/** One K the search tried and the quality its output reaches (ssim when the target is SSIM). */
 export interface SearchStep {
   readonly k: number;
   readonly psnr: number | null;
+  readonly ssim?: number;
 }
 
 export interface TargetSearchResult {
@@ -18,6 +20,8 @@ export interface TargetSearchResult {
   readonly k: number | null;
   /** The best PSNR reached (at the largest palette), for the failure's reason. */
   readonly bestPsnr: number;
+  /** The best quality reached in the target's metric (at the largest palette). */
+  readonly best: number;
   /** The output at the chosen K (null when none reaches the target). */
   readonly result: QuantizeResult | null;
   /** The K values measured, in the order the search tried them. */
@@ -31,42 +35,70 @@ export interface TargetSearchResult {
  * and it does not rise as K grows along the hierarchy (a merge only adds error; the polish and
  * rounding barely move it), so a binary search finds the smallest K; a unit test checks it
  * against a scan of every K. Total cost: the base quantize plus two passes over the pixels.
+ * An SSIM target is measured on the output written at each K tried (two passes over the pixels
+ * per K: about 9 bisection steps and a window of 8 just below the answer, since SSIM can rise by
+ * a hair when two entries merge).
  */
+/** Palette sizes just below the bisection's answer that an SSIM search checks too. */
+const SSIM_WINDOW = 8;
+
 export function searchTarget(image: QuantizeImage, base: QuantizeResult, target: QualityTarget, kMin = 2): TargetSearchResult {
   const entries = base.palette.length / 3;
   const stats = entryStats(image.data, image.channels, base.indices, base.paletteAlpha, entries);
   const merges = wardMerges(stats);
-  const cache = new Map<number, MergedPalette>();
+  const cache = new Map<number, { merged: MergedPalette; quality: number }>();
   const steps: SearchStep[] = [];
-  const at = (k: number): MergedPalette => {
-    let merged = cache.get(k);
-    if (merged === undefined) {
-      merged = mergedPalette(stats, merges, k);
-      cache.set(k, merged);
-      steps.push({ k, psnr: finite(psnrFromMse(merged.mse)) });
+  const measured = (k: number): { merged: MergedPalette; quality: number } => {
+    let entry = cache.get(k);
+    if (entry === undefined) {
+      const merged = mergedPalette(stats, merges, k);
+      const quality = qualityOf(merged, target, image, base);
+      entry = { merged, quality };
+      cache.set(k, entry);
+      const psnr = finite(psnrFromMse(merged.mse));
+      steps.push(target.metric === 'ssim' ? { k, psnr, ssim: Math.round(quality * 1e6) / 1e6 } : { k, psnr });
     }
-    return merged;
+    return entry;
   };
-  const meets = (k: number): boolean => qualityOf(at(k), target) >= target.value;
+  const at = (k: number): MergedPalette => measured(k).merged;
+  const meets = (k: number): boolean => measured(k).quality >= target.value;
   // Entries of different alpha never merge: the fewest colours the hierarchy can reach.
   const fewest = Math.max(1, entries - merges.length);
   let low = Math.max(Math.min(kMin, entries), fewest);
   let high = entries;
   const bestPsnr = psnrFromMse(at(high).mse);
-  if (!meets(high)) return { k: null, bestPsnr, result: null, steps };
+  const best = measured(high).quality;
+  if (!meets(high)) return { k: null, bestPsnr, best, result: null, steps };
   while (low < high) {
     const middle = (low + high) >>> 1;
     if (meets(middle)) high = middle;
     else low = middle + 1;
   }
-  return { k: high, bestPsnr, result: outputAt(at(high), base), steps };
+  if (target.metric === 'ssim') {
+    // SSIM is not strictly monotone along the hierarchy (a merge can nudge it up by a hair), so
+    // bisection may stop a few entries above the smallest K: look at the window just below it.
+    for (let k = Math.max(fewest, kMin, high - SSIM_WINDOW); k < high; k++) {
+      if (meets(k)) {
+        high = k;
+        break;
+      }
+    }
+  }
+  return { k: high, bestPsnr, best, result: outputAt(at(high), base), steps };
 }
 
-/** The quality of a merged palette in the target's metric. */
-function qualityOf(merged: MergedPalette, target: QualityTarget): number {
+/**
+ * The quality of a merged palette in the target's metric: PSNR from the hierarchy's exact error
+ * (no pass over the pixels); SSIM from the output written at that K (two passes over the pixels).
+ */
+function qualityOf(merged: MergedPalette, target: QualityTarget, image: QuantizeImage, base: QuantizeResult): number {
   switch (target.metric) {
     case 'psnr':
       return psnrFromMse(merged.mse);
+    case 'ssim': {
+      const output = outputAt(merged, base);
+      return measureSsim(image.data, image.channels, image.width, image.height, output.indices, output.palette);
+    }
   }
 }
 

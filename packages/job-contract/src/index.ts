@@ -53,4 +53,5 @@ export {
   PARAMS_OMITTED_AT_DEFAULT,
   resolveParams,
   TARGET_PSNR_RANGE,
+  TARGET_SSIM_RANGE,
 } from './params.js';

@@ -49,6 +49,12 @@ export interface CompressParams {
    * 1–99, or null for a fixed K. Default null. (A perceptual twin, targetSsim, would sit beside it.)
    */
   readonly targetPsnr: number | null;
+  /**
+   * Perceptual quality target: the smallest K in [2, k] whose written output reaches this mean SSIM
+   * of luma (0.5–0.9999, the figure every metadata document carries as quality.ssim); as
+   * targetPsnr otherwise, and not together with it. Default null.
+   */
+  readonly targetSsim: number | null;
   /** Write no image when the output would be at least as large as the source (outcome "kept-original"). Default false. */
   readonly skipIfLarger: boolean;
 }
@@ -63,11 +69,15 @@ export const DEFAULT_PARAMS: CompressParams = Object.freeze({
   maxSteps: 100,
   lloydIterations: 60,
   targetPsnr: null,
+  targetSsim: null,
   skipIfLarger: false,
 });
 
 /** The parameters added after job hashes existed: left out of a fingerprint while at their default. */
-export const PARAMS_OMITTED_AT_DEFAULT: readonly (keyof CompressParams)[] = ['targetPsnr', 'skipIfLarger'];
+export const PARAMS_OMITTED_AT_DEFAULT: readonly (keyof CompressParams)[] = ['targetPsnr', 'targetSsim', 'skipIfLarger'];
+
+/** The bounds of targetSsim (mean SSIM of luma; 1 is identical). */
+export const TARGET_SSIM_RANGE = Object.freeze({ min: 0.5, max: 0.9999 });
 
 /** The bounds of targetPsnr, in dB. */
 export const TARGET_PSNR_RANGE = Object.freeze({ min: 1, max: 99 });
@@ -102,8 +112,21 @@ export function resolveParams(input: Partial<Record<keyof CompressParams, unknow
     maxSteps: integer('maxSteps', value('maxSteps'), PARAM_LIMITS.maxSteps),
     lloydIterations: integer('lloydIterations', value('lloydIterations'), PARAM_LIMITS.lloydIterations),
     targetPsnr: nullableNumber('targetPsnr', value('targetPsnr'), TARGET_PSNR_RANGE.min, TARGET_PSNR_RANGE.max),
+    targetSsim: nullableNumber('targetSsim', value('targetSsim'), TARGET_SSIM_RANGE.min, TARGET_SSIM_RANGE.max),
     skipIfLarger: bool('skipIfLarger', value('skipIfLarger')),
   };
+  if (params.targetPsnr !== null && params.targetSsim !== null) {
+    throw new InvalidParamsError(
+      'targetSsim',
+      `targetSsim cannot be combined with targetPsnr: one quality target at a time, received targetPsnr ${params.targetPsnr} and targetSsim ${params.targetSsim}`,
+    );
+  }
+  if (params.targetSsim !== null && params.dither) {
+    throw new InvalidParamsError(
+      'targetSsim',
+      `targetSsim cannot be combined with dither: the target search measures undithered output, received targetSsim ${params.targetSsim} and dither true`,
+    );
+  }
   if (params.targetPsnr !== null && params.dither) {
     // The search measures whole palette entries; error diffusion changes every pixel's entry.
     throw new InvalidParamsError(
