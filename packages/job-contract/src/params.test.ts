@@ -29,6 +29,7 @@ void describe('resolveParams', () => {
       maxSteps: 100,
       lloydIterations: 60,
       targetPsnr: null,
+      targetSsim: null,
       skipIfLarger: false,
     });
     assert.deepEqual(params, DEFAULT_PARAMS);
