@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startRedisServer, type RedisServer } from '@kpress/local-services';
-import { createRunStore } from '@kpress/runs';
+import { createRunStore, RUN_TTL_SECONDS } from '@kpress/runs';
 import { Redis } from 'ioredis';
 
 /** How often Redis has run each command (INFO commandstats). */
@@ -46,6 +46,16 @@ describe('run store scripts', () => {
     const snapshot = await runs.get(runId);
     assert.equal(snapshot?.failed, 3);
     assert.equal(snapshot?.complete, true);
+  });
+
+  it("trims the run index with the runs it lists: entries older than a run's TTL go, and the index expires too", async () => {
+    const runs = createRunStore(redis, 'index-test');
+    const old = Date.now() - RUN_TTL_SECONDS * 1000 - 60_000;
+    await redis.zadd('index-test:runs', old, 'expired-run');
+    await runs.create({ runId: 'fresh-run', source: 's3://in/', destination: 's3://out/', params: {}, origin: 'enqueue' });
+    assert.deepEqual(await runs.recent(10), ['fresh-run'], 'the expired run left the index');
+    const ttl = await redis.ttl('index-test:runs');
+    assert.ok(ttl > 0 && ttl <= RUN_TTL_SECONDS, `index TTL ${ttl}`);
   });
 
   it('passes other script errors on', async () => {
