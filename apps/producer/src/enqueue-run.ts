@@ -15,6 +15,7 @@ import {
 } from './enqueue-checks.js';
 import { createDryRunSink, createRunSink } from './enqueue-sinks.js';
 import type { SourceObject } from './source-objects.js';
+import { pause } from './pause.js';
 
 export interface EnqueueRequest {
   readonly runId: string;
@@ -287,18 +288,6 @@ async function waitForRoom(
     deps.logger.info({ runId, pausedMs: Date.now() - pausedAt }, 'listing resumed');
   }
   return 'room';
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
 
 async function isEmpty(store: ObjectStore, location: S3Location): Promise<boolean> {

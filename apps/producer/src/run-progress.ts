@@ -1,5 +1,6 @@
 import { formatBytes } from '@kpress/format';
 import { FINAL_STATES, type JobFailureRecord, type RunSnapshot, type RunStore } from '@kpress/runs';
+import { pause } from './pause.js';
 
 /** Images finished per second since the run was created, and the time left at that pace. */
 export function pace(snapshot: RunSnapshot, now: number): { perSecond: number; etaSeconds: number | null } {
@@ -140,18 +141,4 @@ export async function watchRun(runs: RunStore, runId: string, options: WatchOpti
     await pause(options.intervalMs, options.signal);
     if (options.signal?.aborted) throw new Error('stopped waiting');
   }
-}
-
-/** Waits `ms`, or less when the signal aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
