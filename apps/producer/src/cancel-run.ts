@@ -23,6 +23,8 @@ export interface CancelResult {
  * the run completes as soon as the jobs in flight finish. Throws when there is no such run.
  */
 export async function cancelRun(runs: RunStore, queue: Queue, runId: string, reason: string): Promise<CancelResult> {
+  // Read before the cancel changes the state: was a producer still listing it?
+  const before = await runs.get(runId);
   const cancelled = await runs.cancel(runId, reason);
   if (cancelled === null) throw new Error(`no run ${runId}`);
   if (!cancelled) return { cancelled: false, removed: 0, inFlight: 0, completedRun: false };
@@ -52,7 +54,7 @@ export async function cancelRun(runs: RunStore, queue: Queue, runId: string, rea
   }
   const run = await runs.get(runId);
   // The producer closes the listing itself when it sees the cancel; a dead one never will.
-  if (run && !run.listingDone && !(await runs.listingAlive(runId))) {
+  if (run && !run.listingDone && before?.state !== 'listing') {
     if (await runs.closeListing(runId, run.jobs)) completedRun = true;
   }
   return { cancelled: true, removed, inFlight: run?.active ?? 0, completedRun };

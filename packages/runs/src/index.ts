@@ -1,6 +1,6 @@
 /** Runs: per-run counters, outcomes and completion in Redis, exact under at-least-once delivery. */
+export { createRunStore, type RunStore } from './run-store.js';
 export {
-  createRunStore,
   MAX_FAILURES_KEPT,
   RUN_TTL_SECONDS,
   type FinishResult,
@@ -11,8 +11,7 @@ export {
   type RunDefinition,
   type RunFlags,
   type RunSnapshot,
-  type RunStore,
-} from './run-store.js';
+} from './run-records.js';
 export { createRunListing, type ListingBatch, type ListingCounts, ResumeRefusedError, type RunListing } from './run-listing.js';
 export { runKeys, SHARDS, shardOf } from './run-keys.js';
 export {

@@ -4,132 +4,25 @@ import { RunExistsError } from './run-errors.js';
 import { pairKey, runIndexKey, runKeys, shardOf, SHARDS } from './run-keys.js';
 import { createRunListing, type RunListing } from './run-listing.js';
 import { CANCEL_RUN, CLOSE_LISTING, FAIL_RUN, FINISH_JOB, TAKE_PAIR } from './run-scripts.js';
-import { LISTING_STALE_MS, type RunState, runStateOf } from './run-state.js';
+import {
+  COUNTERS,
+  type FinishResult,
+  type JobFailureRecord,
+  type JobOutcome,
+  type JobResultRecord,
+  MAX_FAILURES_KEPT,
+  type OutputClaim,
+  RUN_TTL_SECONDS,
+  type RunDefinition,
+  type RunSnapshot,
+} from './run-records.js';
+import { snapshotOf } from './run-snapshot.js';
 
 const closeListingScript = luaScript(CLOSE_LISTING);
 const finishJobScript = luaScript(FINISH_JOB);
 const cancelRunScript = luaScript(CANCEL_RUN);
 const failRunScript = luaScript(FAIL_RUN);
 const takePairScript = luaScript(TAKE_PAIR);
-
-/** What a run was asked to do; stored when it is created. */
-export interface RunDefinition {
-  readonly runId: string;
-  readonly source: string;
-  readonly destination: string;
-  /**
-   * The listed prefix (s3://BUCKET/PREFIX) that output keys are relative to, or null when they
-   * are whole source keys (a manifest). Workers check each job's output key against it.
-   */
-  readonly sourcePrefix?: string | null;
-  readonly params: Readonly<Record<string, unknown>>;
-  /** Why the run exists: "enqueue", "retry:RUN_ID" or "schedule:NAME". */
-  readonly origin: string;
-  /** How it lists (kept so `--resume` lists the rest the same way). Default: neither. */
-  readonly flags?: RunFlags;
-}
-
-/** The enqueue options a resumed listing must keep. */
-export interface RunFlags {
-  readonly force: boolean;
-  readonly retryFailed: boolean;
-}
-
-/** Counts and totals of a run, as `status` shows them. */
-export interface RunSnapshot extends RunDefinition {
-  readonly sourcePrefix: string | null;
-  /** The run's one state (see RunState); `stateReason` says why for failed and cancelled runs. */
-  readonly state: RunState;
-  readonly stateReason: string | null;
-  readonly createdAt: number;
-  readonly finishedAt: number | null;
-  readonly listingDone: boolean;
-  readonly complete: boolean;
-  // The listing's own fields (optional: snapshots built by hand, in report tests, may omit them).
-  readonly flags?: RunFlags;
-  /** Where the listing stands (last key listed, or manifest line); null before the first batch. */
-  readonly checkpoint?: string | null;
-  /** While back-pressure holds the listing: the run's waiting jobs, and the most it allows. */
-  readonly listingPaused?: { readonly queued: number; readonly maxQueued: number } | null;
-  /** How many times `--resume` took the listing over. */
-  readonly resumes?: number;
-  /** Objects seen while listing, images among them, and non-images left out. */
-  readonly listed: number;
-  readonly jobs: number;
-  readonly skipped: number;
-  /** Skipped because they failed permanently before with the same version and parameters. */
-  readonly skippedFailed: number;
-  /** Manifest lines naming an object already named: counted once. */
-  readonly duplicates: number;
-  readonly notImages: number;
-  readonly done: number;
-  /**
-   * Jobs whose output would have been at least as large as the source (--skip-if-larger): no
-   * image written, the source kept; counted apart from done and failed.
-   */
-  readonly keptOriginal: number;
-  readonly failed: number;
-  /** Jobs that never ran because the run was cancelled. */
-  readonly cancelled: number;
-  readonly active: number;
-  readonly queued: number;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  readonly meanPsnr: number | null;
-}
-
-export interface JobResultRecord {
-  readonly key: string;
-  readonly output: string;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  readonly psnr: number | null;
-  readonly megapixels: number;
-  readonly timingsMs: Readonly<Record<string, number>>;
-  /** Palette size written: the K chosen by --target-psnr, else --k. Absent in runs made before it. */
-  readonly k?: number;
-  /** True when no image was written (--skip-if-larger); bytesOut is then the size it would have had. */
-  readonly keptOriginal?: boolean;
-}
-
-export interface JobFailureRecord {
-  readonly key: string;
-  readonly code: string;
-  readonly reason: string;
-}
-
-export type JobOutcome =
-  | { readonly status: 'done'; readonly result: JobResultRecord }
-  | { readonly status: 'kept-original'; readonly result: JobResultRecord }
-  | { readonly status: 'failed'; readonly failure: JobFailureRecord }
-  | { readonly status: 'cancelled' };
-
-/** What a claim on an output key found: the claim holds, the same source twice, or another owner. */
-export type OutputClaim =
-  { readonly kind: 'claimed' } | { readonly kind: 'duplicate' } | { readonly kind: 'collision'; readonly owner: string };
-
-export interface FinishResult {
-  /** False when this job's outcome had already been counted (a retry after a crash). */
-  readonly counted: boolean;
-  /**
-   * True for the one call that completed the run, and for a retried job's call while the
-   * completed run's report is not yet marked written (the first finalizer may have crashed).
-   */
-  readonly completedRun: boolean;
-}
-
-/** The run hash's counter of each outcome. */
-const COUNTERS: Readonly<Record<JobOutcome['status'], string>> = {
-  done: 'done',
-  'kept-original': 'keptOriginal',
-  failed: 'failed',
-  cancelled: 'cancelledJobs',
-};
-
-/** Failure records kept per run; further failures are counted but not listed. */
-export const MAX_FAILURES_KEPT = 10_000;
-/** Runs expire from Redis this long after their last change. */
-export const RUN_TTL_SECONDS = 30 * 24 * 3600;
 
 export interface RunStore extends RunListing {
   /** Records a new run (state `listing`); a run id in use is refused with RunExistsError. */
@@ -141,10 +34,6 @@ export interface RunStore extends RunListing {
     runId: string,
     counts: { listed?: number; notImages?: number; skipped?: number; skippedFailed?: number; duplicates?: number },
   ): Promise<void>;
-  /** True while the run's producer is listing and beating its heartbeat. */
-  listingAlive(runId: string): Promise<boolean>;
-  /** True when the run was cancelled (its queued jobs must not run). */
-  isCancelled(runId: string): Promise<boolean>;
   /** Lists sources skipped because they failed before (kept up to MAX_FAILURES_KEPT). */
   addSkippedFailures(runId: string, records: readonly JobFailureRecord[]): Promise<void>;
   skippedFailures(runId: string, limit?: number): Promise<JobFailureRecord[]>;
@@ -215,20 +104,6 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
 
     async heartbeat(runId) {
       await redis.hset(runKeys(prefix, runId).hash, 'heartbeatAt', String(Date.now()));
-    },
-
-    async listingAlive(runId) {
-      const [listingDone, heartbeatAt, state] = await redis.hmget(
-        runKeys(prefix, runId).hash,
-        'listingDone',
-        'heartbeatAt',
-        'state',
-      );
-      return listingDone !== '1' && state !== 'failed' && Date.now() - Number(heartbeatAt ?? 0) <= LISTING_STALE_MS;
-    },
-
-    async isCancelled(runId) {
-      return (await redis.hget(runKeys(prefix, runId).hash, 'cancelled')) === '1';
     },
 
     async addSkippedFailures(runId, records) {
@@ -351,52 +226,7 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
     async get(runId) {
       const keys = runKeys(prefix, runId);
       const [hash, active] = await Promise.all([redis.hgetall(keys.hash), redis.scard(keys.active)]);
-      if (!hash.runId) return null;
-      const number = (field: string): number => Number(hash[field] ?? 0);
-      const jobs = number('jobs');
-      const done = number('done');
-      const failed = number('failed');
-      const keptOriginal = number('keptOriginal');
-      const psnrCount = number('psnrCount');
-      const listingDone = hash.listingDone === '1';
-      const cancelled = number('cancelledJobs');
-      const { state, reason } = runStateOf(hash, Date.now());
-      return {
-        runId: hash.runId,
-        state,
-        stateReason: reason,
-        source: hash.source ?? '',
-        destination: hash.destination ?? '',
-        sourcePrefix: hash.sourcePrefix ? hash.sourcePrefix : null,
-        params: JSON.parse(hash.params ?? '{}') as Record<string, unknown>,
-        origin: hash.origin ?? 'enqueue',
-        createdAt: number('createdAt'),
-        finishedAt: hash.finishedAt ? Number(hash.finishedAt) : null,
-        listingDone,
-        complete: hash.finalized === '1',
-        flags: JSON.parse(hash.flags ?? '{"force":false,"retryFailed":false}') as RunFlags,
-        checkpoint: hash.checkpoint ?? null,
-        listingPaused:
-          hash.listingPaused !== undefined && state === 'listing'
-            ? { queued: number('listingPaused'), maxQueued: number('maxQueued') }
-            : null,
-        resumes: number('resumes'),
-        listed: number('listed'),
-        jobs,
-        skipped: number('skipped'),
-        skippedFailed: number('skippedFailed'),
-        duplicates: number('duplicates'),
-        notImages: number('notImages'),
-        done,
-        keptOriginal,
-        failed,
-        cancelled,
-        active: Math.min(active, Math.max(0, jobs - done - keptOriginal - failed - cancelled)),
-        queued: state === 'cancelled' ? 0 : Math.max(0, jobs - done - keptOriginal - failed - cancelled - active),
-        bytesIn: number('bytesIn'),
-        bytesOut: number('bytesOut'),
-        meanPsnr: psnrCount > 0 ? number('psnrSum') / psnrCount : null,
-      };
+      return hash.runId ? snapshotOf(hash, active, Date.now()) : null;
     },
 
     async failures(runId, limit = MAX_FAILURES_KEPT) {
