@@ -1,5 +1,6 @@
 import type { CompressParams } from '@kpress/job-contract';
 import {
+  failureIdentity,
   type FailureCode,
   type ImageJob,
   jobHash,
@@ -98,9 +99,4 @@ export function candidateFor(object: SourceObject, rules: CandidateRules): Candi
     });
   }
   return { kind: 'job', object, source, job, hash };
-}
-
-/** The identity of a source → output pair for the failure memory (whatever its version). */
-export function failureIdentity(job: Pick<ImageJob, 'source' | 'output'>): string {
-  return `s3://${job.source.bucket}/${job.source.key}\0s3://${job.output.bucket}/${job.output.key}`;
 }

@@ -1,7 +1,14 @@
-import { decodeOwner, JOB_HASH_METADATA, metadataKeyFor, OUTCOME_METADATA, type S3Location } from '@kpress/job-contract';
+import {
+  decodeOwner,
+  failureIdentity,
+  JOB_HASH_METADATA,
+  metadataKeyFor,
+  OUTCOME_METADATA,
+  type S3Location,
+} from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
 import type { FailureMemory, JobFailureRecord, OutputClaim } from '@kpress/runs';
-import { type Candidate, type EnqueueFailure, failureIdentity, type MemoryKey } from './enqueue-candidates.js';
+import { type Candidate, type EnqueueFailure, type MemoryKey } from './enqueue-candidates.js';
 
 /** HEAD requests in flight at once when checking for existing outputs. */
 export const HEAD_CONCURRENCY = 64;

@@ -4,6 +4,7 @@ import {
   decodeOwner,
   encodeOwner,
   type ImageJob,
+  failureIdentity,
   isRememberedFailure,
   JOB_HASH_METADATA,
   jobHash,
@@ -69,9 +70,10 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     const jobId = job.id ?? 'unknown';
     const source = `s3://${data.source.bucket}/${data.source.key}`;
     const log = deps.logger.child({ runId: data.runId, jobId, key: data.source.key });
-    const refused = [data.source.bucket, data.output.bucket].find((b) => deps.allowedBuckets && !deps.allowedBuckets.has(b));
-    if (refused !== undefined) return refuseBucket(data, jobId, source, refused, log);
+    // Read once: the bucket refusal, the cancel check and the provenance check all look at it.
     const runRecord = await deps.runs.get(data.runId);
+    const refused = [data.source.bucket, data.output.bucket].find((b) => deps.allowedBuckets && !deps.allowedBuckets.has(b));
+    if (refused !== undefined) return refuseBucket(data, jobId, source, refused, runRecord !== null, log);
     if (runRecord?.state === 'cancelled') {
       // Cancelled after it was queued: it never runs, and is counted as cancelled.
       const finish = await deps.runs.finishJob(data.runId, jobId, { status: 'cancelled' });
@@ -104,7 +106,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
           failure: { key: source, code: verdict.code, reason },
         });
         if (verdict.permanent && isRememberedFailure(verdict.code)) {
-          await deps.failureMemory.remember(`${source}\0s3://${data.output.bucket}/${data.output.key}`, {
+          await deps.failureMemory.remember(failureIdentity(data), {
             hash: jobHash(data),
             source,
             code: verdict.code,
@@ -124,11 +126,18 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
   };
 
   /** A job outside the allowed buckets is never executed: no S3 access, counted in its run if there is one. */
-  async function refuseBucket(data: ImageJob, jobId: string, source: string, bucket: string, log: Logger): Promise<never> {
+  async function refuseBucket(
+    data: ImageJob,
+    jobId: string,
+    source: string,
+    bucket: string,
+    runExists: boolean,
+    log: Logger,
+  ): Promise<never> {
     const reason = `bucket ${bucket} is not in KPRESS_ALLOWED_BUCKETS: job refused`;
     log.warn({ code: 'bucket-not-allowed', reason }, 'image failed');
     deps.metrics.failed.inc();
-    if ((await deps.runs.get(data.runId)) !== null) {
+    if (runExists) {
       const finish = await deps.runs.finishJob(data.runId, jobId, {
         status: 'failed',
         failure: { key: source, code: 'bucket-not-allowed', reason },

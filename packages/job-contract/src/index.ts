@@ -1,6 +1,7 @@
 /** The job contract shared by producer and worker: queue, payload schema, ids and keys. */
 export { BACKOFF_DELAY_MS, IMAGE_QUEUE, JOB_ATTEMPTS, KEEP_COMPLETED, KEEP_FAILED } from './queue.js';
 export {
+  failureIdentity,
   JOB_HASH_METADATA,
   OUTCOME_METADATA,
   jobHash,

@@ -102,6 +102,14 @@ export function jobHash(job: Pick<ImageJob, 'source' | 'output' | 'params'>): st
     .slice(0, 32);
 }
 
+/**
+ * A source → output pair whatever its version: how the failure memory names a job, so that a
+ * later failure of the same pair replaces the earlier one.
+ */
+export function failureIdentity(job: Pick<ImageJob, 'source' | 'output'>): string {
+  return `s3://${job.source.bucket}/${job.source.key}\0s3://${job.output.bucket}/${job.output.key}`;
+}
+
 /** User-metadata name on every output object and metadata document: the job hash. */
 export const JOB_HASH_METADATA = 'kpress-job-hash';
 
