@@ -1,5 +1,5 @@
 import type { CompressParams } from '@kpress/job-contract';
-import { overlapReason, pairLabel, type S3Location } from '@kpress/job-contract';
+import { pairLabel, runRefusal, type S3Location } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
 import { type FailureMemory, HEARTBEAT_INTERVAL_MS, RunConflictError, RunExistsError, type RunStore } from '@kpress/runs';
 import type { Queue } from 'bullmq';
@@ -120,23 +120,8 @@ export class RunRefusedError extends Error {
  */
 export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Promise<EnqueueProgress> {
   const { runId, destination } = request;
-  const allowed = request.allowedBuckets;
-  for (const [what, bucket] of [
-    ['source', request.sourcePrefix?.bucket],
-    ['destination', destination.bucket],
-  ] as const) {
-    if (allowed && bucket !== undefined && !allowed.has(bucket)) {
-      throw new RunRefusedError(`the ${what} bucket ${bucket} is not in KPRESS_ALLOWED_BUCKETS`);
-    }
-  }
-  if (request.sourcePrefix) {
-    const overlap = overlapReason(request.sourcePrefix, destination);
-    if (overlap !== null) {
-      throw new RunRefusedError(
-        `source ${request.sourceLabel} and destination s3://${destination.bucket}/${destination.key} overlap: ${overlap}`,
-      );
-    }
-  }
+  const refusal = runRefusal(request.sourcePrefix, destination, request.allowedBuckets ?? null);
+  if (refusal !== null) throw new RunRefusedError(refusal);
   const progress: EnqueueProgress = {
     listed: 0,
     queued: 0,

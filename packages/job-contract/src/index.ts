@@ -41,7 +41,7 @@ export {
   isRememberedFailure,
 } from './failure-codes.js';
 export { decodeOwner, encodeOwner, OWNER_METADATA } from './output-ownership.js';
-export { overlapReason, pairLabel } from './source-destination.js';
+export { overlapReason, pairLabel, runRefusal } from './source-destination.js';
 export {
   COLOR_SPACES,
   type ColorSpace,

@@ -1,5 +1,5 @@
 import { normalisePrefix } from './output-keys.js';
-import type { S3Location } from './s3-url.js';
+import { formatS3Url, type S3Location } from './s3-url.js';
 
 /**
  * Why a run from `source` into `destination` could read what it writes or write over what it
@@ -21,4 +21,27 @@ export function overlapReason(source: S3Location, destination: S3Location): stri
 /** The identity of a run's source → destination pair, whatever its parameters. */
 export function pairLabel(source: string, destination: S3Location): string {
   return `${source} → s3://${destination.bucket}/${normalisePrefix(destination.key)}`;
+}
+
+/**
+ * Why a run from `source` (a listed prefix; null for a manifest, whose entries are checked one by
+ * one) into `destination` must not start, or null when it may: a bucket outside
+ * KPRESS_ALLOWED_BUCKETS (`allowed`, null for any), or a source and destination that overlap.
+ * The one check behind `enqueue`, `schedule add` and every schedule tick.
+ */
+export function runRefusal(
+  source: S3Location | null,
+  destination: S3Location,
+  allowed: ReadonlySet<string> | null,
+): string | null {
+  for (const [what, location] of [
+    ['source', source],
+    ['destination', destination],
+  ] as const) {
+    if (allowed && location && !allowed.has(location.bucket)) {
+      return `the ${what} bucket ${location.bucket} is not in KPRESS_ALLOWED_BUCKETS`;
+    }
+  }
+  const overlap = source ? overlapReason(source, destination) : null;
+  return overlap === null ? null : `refusing ${formatS3Url(source!)} → ${formatS3Url(destination)}: ${overlap}`;
 }

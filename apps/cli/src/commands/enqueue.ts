@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { checkRunId, formatS3Url, newRunId, overlapReason, parseS3Url } from '@kpress/job-contract';
+import { checkRunId, formatS3Url, newRunId, parseS3Url, runRefusal } from '@kpress/job-contract';
 import { DEFAULT_MAX_QUEUED, objectsFromManifest, objectsUnderPrefix } from '@kpress/producer';
 import { checkBucketExists } from '../bucket-check.js';
 import { createObjectStore } from '../clients.js';
@@ -88,16 +88,9 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
   const params = paramsFromFlags(values);
   const runId = values['run-id'] ? asUsageError(() => checkRunId(values['run-id']!)) : newRunId();
   const { config } = context;
-  for (const location of source ? [source, destination] : [destination]) {
-    if (config.allowedBuckets && !config.allowedBuckets.has(location.bucket))
-      throw new UsageError(`bucket ${location.bucket} is not in KPRESS_ALLOWED_BUCKETS`);
-  }
-  if (source) {
-    const overlap = overlapReason(source, destination);
-    if (overlap !== null) {
-      throw new UsageError(`refusing ${formatS3Url(source)} → ${formatS3Url(destination)}: ${overlap}`);
-    }
-  }
+  // Before any S3 or Redis access (enqueueRun checks again, for schedule ticks).
+  const refusal = runRefusal(source, destination, config.allowedBuckets);
+  if (refusal !== null) throw new UsageError(refusal);
 
   // Before Redis and before the run is recorded: a wrong bucket or missing credentials leave nothing behind.
   const probe = createObjectStore(config);

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import {
   checkScheduleName,
-  overlapReason,
   parseS3Url,
+  runRefusal,
   SCHEDULE_QUEUE,
   scheduleLockKey,
   type ScheduleTick,
@@ -60,15 +60,8 @@ export async function runSchedule(argv: string[], context: CommandContext): Prom
         if (!values.from || !values.to) throw new UsageError('schedule add needs --from s3://… and --to s3://…');
         const from = asUsageError(() => parseS3Url(values.from!, '--from'));
         const to = asUsageError(() => parseS3Url(values.to!, '--to'));
-        for (const [flag, location] of [
-          ['--from', from],
-          ['--to', to],
-        ] as const) {
-          if (context.config.allowedBuckets && !context.config.allowedBuckets.has(location.bucket))
-            throw new UsageError(`${flag}: bucket ${location.bucket} is not in KPRESS_ALLOWED_BUCKETS`);
-        }
-        const overlap = overlapReason(from, to);
-        if (overlap !== null) throw new UsageError(`refusing --from ${values.from} → --to ${values.to}: ${overlap}`);
+        const refusal = runRefusal(from, to, context.config.allowedBuckets);
+        if (refusal !== null) throw new UsageError(`--from ${values.from} --to ${values.to}: ${refusal}`);
         const tz = values.tz ?? 'UTC';
         checkTimeZone(tz);
         const tick: ScheduleTick = {
