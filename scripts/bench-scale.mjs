@@ -30,8 +30,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { resolveParams } from '@kpress/compress';
-import { IMAGE_QUEUE, newRunId } from '@kpress/job-contract';
+import { IMAGE_QUEUE, newRunId, resolveParams } from '@kpress/job-contract';
 import { findOrStartRedis, RedisServerNotFoundError, kpressEnvironment, startRedisServer } from '@kpress/local-services';
 import { createS3ObjectStore } from '@kpress/object-store';
 import { DEFAULT_MAX_QUEUED, enqueueRun, objectsUnderPrefix, PRODUCER_NODE_OPTIONS, watchRun } from '@kpress/producer';
@@ -44,6 +43,7 @@ import { startBenchStore, storeMedium } from './bench/embedded-store.mjs';
 import { cpuCheck, formatCpuCheck, processCpuSeconds, stopWorkers, waitForWorkers } from './bench/processes.mjs';
 import { median, pairedRoundRatios } from './bench/rounds.mjs';
 import { runCleanups } from './bench/cleanups.mjs';
+import { scanKeys, usedMemory } from './bench/redis-keys.mjs';
 import { archiveScale, archiveTargets, printArchive } from './bench/archive-scale.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -440,22 +440,6 @@ function perJob(before, after, jobs) {
     commands: (after.commands - before.commands) / n,
     byCommand: Object.fromEntries(byCommand),
   };
-}
-
-async function usedMemory(redis) {
-  const info = await redis.info('memory');
-  return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
-}
-
-async function scanKeys(redis, pattern) {
-  const found = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
-    cursor = next;
-    found.push(...keys);
-  } while (cursor !== '0');
-  return found;
 }
 
 async function deleteKeys(redis, pattern) {

@@ -37,8 +37,10 @@ const log = (message) => process.stderr.write(`[bench:targets] ${message}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 let compress;
+let contract;
 try {
   compress = await import('@kpress/compress');
+  contract = await import('@kpress/job-contract');
 } catch {
   console.log('kpress is not built (packages/*/dist): run `npx tsc -b` first.');
   process.exit(0);
@@ -78,8 +80,8 @@ function paletteSize(png) {
  * runs each. The ratio the issue bounds (≤ 2.5×) is of the quantize phases, which hold the search.
  */
 async function kpress(input, params) {
-  const resolved = compress.resolveParams(params);
-  const fixed = compress.resolveParams({ k: 256 });
+  const resolved = contract.resolveParams(params);
+  const fixed = contract.resolveParams({ k: 256 });
   const times = [];
   const quantize = [];
   const fixedQuantize = [];

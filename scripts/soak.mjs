@@ -302,7 +302,8 @@ async function hostileTable() {
   } catch {
     return '_Not available yet: test/src/support/hostile-corpus.ts is not built. Re-run `npm run soak` once it is._';
   }
-  const { compressImage, resolveParams } = await import('@kpress/compress');
+  const { compressImage } = await import('@kpress/compress');
+  const { resolveParams } = await import('@kpress/job-contract');
   const items = await corpus.makeHostileCorpus({ large: false });
   const params = resolveParams({ k: corpus.CORPUS_K });
   const rows = [];

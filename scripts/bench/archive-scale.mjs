@@ -8,6 +8,7 @@ import { IMAGE_QUEUE, KEEP_COMPLETED } from '@kpress/job-contract';
 import { createRunStore } from '@kpress/runs';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { scanKeys, usedMemory } from './redis-keys.mjs';
 
 /** No-op workers: this many BullMQ Workers × this concurrency, enough to outrun the producer here. */
 const DRAINERS = 4;
@@ -155,30 +156,14 @@ function mib(bytes) {
   return (bytes / 2 ** 20).toFixed(1);
 }
 
-async function usedMemory(redis) {
-  const info = await redis.info('memory');
-  return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
-}
-
-async function keysOf(redis, pattern) {
-  const found = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
-    cursor = next;
-    found.push(...keys);
-  } while (cursor !== '0');
-  return found;
-}
-
 async function bytesOf(redis, pattern) {
   let total = 0;
-  for (const key of await keysOf(redis, pattern))
+  for (const key of await scanKeys(redis, pattern))
     total += Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
   return total;
 }
 
 async function deleteKeys(redis, pattern) {
-  const keys = await keysOf(redis, pattern);
+  const keys = await scanKeys(redis, pattern);
   for (let i = 0; i < keys.length; i += 1000) await redis.unlink(...keys.slice(i, i + 1000));
 }
