@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { BadImageError, decodeImage } from '@kpress/codec';
@@ -104,6 +105,27 @@ describe('hostile inputs: data-starved and undecodable formats', () => {
     });
     const ms = performance.now() - started;
     assert.ok(ms < 3_000, `refused in ${Math.round(ms)} ms, before any quantization`);
+  });
+
+  it('fails a JPEG or PNG cut inside its header as corrupt-image (it is an image, damaged), and foreign bytes as not-an-image', async () => {
+    // The sample files as they are (china.jpg's header runs past its first 3,000 bytes).
+    const china = readFileSync(join(SAMPLES, 'china.jpg'));
+    const png = readFileSync(join(SAMPLES, 'bird_small.png'));
+    for (const [cut, format] of [
+      [china.subarray(0, 3000), /JPEG header is corrupt or truncated/],
+      [png.subarray(0, 40), /PNG header is corrupt or truncated/],
+    ] as const) {
+      await assert.rejects(decodeImage(cut, { maxPixels: MAX_PIXELS }), (error: unknown) => {
+        assert.ok(error instanceof BadImageError);
+        assert.equal(error.code, 'corrupt-image');
+        assert.match(error.message, format);
+        return true;
+      });
+    }
+    await assert.rejects(
+      decodeImage(Buffer.from('just some text, named .jpg'), { maxPixels: MAX_PIXELS }),
+      /not an image format/,
+    );
   });
 
   for (const [name, body, format] of [

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { BadImageError } from './errors.js';
-import { unsupportedFormatOf } from './unsupported-formats.js';
+import { readableFormatOf, unsupportedFormatOf } from './unsupported-formats.js';
 
 export interface DecodedImage {
   /** 8-bit sRGB pixels, RGB or RGBA, row-major. */
@@ -113,6 +113,13 @@ async function readMetadata(input: Buffer): Promise<sharp.Metadata> {
           cause: error,
         },
       );
+    }
+    const damaged = readableFormatOf(input);
+    if (damaged !== null) {
+      // Starts like a JPEG (or PNG…) but its header cannot be read: cut short, or corrupt.
+      throw new BadImageError('corrupt-image', `the ${damaged} header is corrupt or truncated: ${oneLine(messageOf(error))}`, {
+        cause: error,
+      });
     }
     throw new BadImageError('not-an-image', `the bytes are not an image format kpress reads: ${oneLine(messageOf(error))}`, {
       cause: error,

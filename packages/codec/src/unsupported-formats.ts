@@ -25,6 +25,20 @@ const SIGNATURES: readonly { readonly name: string; readonly matches: (input: Bu
 
 const HEVC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs']);
 
+/** Formats this build reads, by their first bytes: a refused input that starts like one is damaged, not foreign. */
+const READABLE: readonly { readonly name: string; readonly matches: (input: Buffer) => boolean }[] = [
+  { name: 'JPEG', matches: (b) => startsWith(b, 0, [0xff, 0xd8, 0xff]) },
+  { name: 'PNG', matches: (b) => startsWith(b, 0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) },
+  { name: 'GIF', matches: (b) => ascii(b, 0, 4) === 'GIF8' },
+  { name: 'WebP', matches: (b) => ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP' },
+  { name: 'TIFF', matches: (b) => startsWith(b, 0, [0x49, 0x49, 0x2a, 0]) || startsWith(b, 0, [0x4d, 0x4d, 0, 0x2a]) },
+];
+
+/** The name of a format kpress reads that `input` starts like (so a refusal means damage), or null. */
+export function readableFormatOf(input: Buffer): string | null {
+  return READABLE.find((signature) => signature.matches(input))?.name ?? null;
+}
+
 /** The name of an image format kpress recognises but cannot decode, or null. */
 export function unsupportedFormatOf(input: Buffer): string | null {
   return SIGNATURES.find((signature) => signature.matches(input))?.name ?? null;
