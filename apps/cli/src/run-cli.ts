@@ -8,7 +8,7 @@ import { kpressVersion } from './version.js';
 export const USAGE = `Usage: kpress COMMAND [options]   (kpress COMMAND --help for details)
 
 Commands:
-  compress IN -o OUT     quantize one local file
+  compress IN... -o OUT  quantize local files or folders (no Redis or S3)
   enqueue SRC --to DST   queue one job per image object of an S3 prefix or manifest
   status [RUN_ID]        state, counts, throughput, ETA and failures of a run (default: the latest)
   runs                   the runs, newest first, with their state

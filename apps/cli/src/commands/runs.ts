@@ -55,6 +55,9 @@ export function formatRunLine(run: RunSnapshot, now: number): string {
     .replace('T', ' ')
     .replace(/\.\d+Z$/, 'Z');
   const duration = formatDuration(((run.finishedAt ?? now) - run.createdAt) / 1000);
-  const counts = `done ${run.done}, ${run.keptOriginal > 0 ? `kept original ${run.keptOriginal}, ` : ''}failed ${run.failed}, skipped ${run.skipped + run.skippedFailed}${run.cancelled > 0 ? `, cancelled ${run.cancelled}` : ''} of ${run.jobs}`;
+  const skipped = run.skipped + run.skippedFailed;
+  const counts =
+    `${run.jobs} jobs: done ${run.done}, ${run.keptOriginal > 0 ? `kept original ${run.keptOriginal}, ` : ''}failed ${run.failed}` +
+    `${run.cancelled > 0 ? `, cancelled ${run.cancelled}` : ''}${skipped > 0 ? `; skipped ${skipped}` : ''}`;
   return `${run.runId}  ${run.state.padEnd(9)}  ${counts}  ${run.source} → ${run.destination}  started ${started}, ${duration}`;
 }
