@@ -1,12 +1,5 @@
 import { parseS3Url, reportKeys } from '@kpress/job-contract';
-import {
-  type EnqueueRequest,
-  enqueueRun,
-  formatStatus,
-  RunRefusedError,
-  wakeOnJobEvents,
-  watchRun,
-} from '@kpress/producer';
+import { type EnqueueRequest, enqueueRun, formatStatus, RunRefusedError, wakeOnJobEvents, watchRun } from '@kpress/producer';
 import { RunConflictError, RunExistsError, type RunSnapshot } from '@kpress/runs';
 import type { CommandContext } from './commands/command.js';
 import type { RunSession } from './run-session.js';
