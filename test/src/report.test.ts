@@ -165,7 +165,11 @@ describe('run report: written once per run, counts equal to the run, under concu
 
         // A retry of a counted job is re-offered the finalization until the report is written...
         const retryBefore = await stores[3]!.finishJob(runId, 'job-b', failed);
-        assert.deepEqual(retryBefore, { counted: false, completedRun: true, pageReady: false }, `race ${i}: retry before the report`);
+        assert.deepEqual(
+          retryBefore,
+          { counted: false, completedRun: true, pageReady: false },
+          `race ${i}: retry before the report`,
+        );
         // ...so the completer and that retry both write, concurrently, what completeRun writes.
         await Promise.all([
           ...completed.map(async (isCompleter, j) => {
