@@ -332,7 +332,8 @@ async function producerChild() {
   const counted = { ...store, head: (bucket, key) => (heads++, store.head(bucket, key)) };
   async function* synthetic() {
     for (let i = 0; i < objects; i++) {
-      const relativeKey = `${String(i % 1000).padStart(3, '0')}/img-${String(i).padStart(7, '0')}.jpg`;
+      // In key order, as an S3 listing is (the producer checks output collisions from that order).
+      const relativeKey = `${String(Math.floor(i / 1000)).padStart(4, '0')}/img-${String(i).padStart(7, '0')}.jpg`;
       const etag = `"${((i * 2654435761) >>> 0).toString(16).padStart(8, '0')}${'0'.repeat(24)}"`;
       const key = `archive/${relativeKey}`;
       yield { bucket: IN_BUCKET, key, etag, size: 180_000 + (i % 5000), relativeKey, exists: true, position: key };

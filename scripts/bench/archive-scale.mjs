@@ -1,7 +1,8 @@
 // bench:scale part (d), archive size: a run over N synthetic source objects (a fast fake listing:
 // no S3 listing, no images stored) with back-pressure on (--max-queued), drained by no-op
 // workers (BullMQ Workers in this process that record each job as done with a small result, as a
-// real worker does, without compressing). Measures Redis peak used_memory while the run goes,
+// real worker does, without compressing, spilling each full page of results as a worker does to
+// a page store that keeps only their size: S3 is not what (d) measures). Measures Redis peak used_memory while the run goes,
 // what the finished run leaves in Redis, the producer's peak RSS (it runs in a child process)
 // and its enqueue rate when workers keep up.
 import { IMAGE_QUEUE, KEEP_COMPLETED } from '@kpress/job-contract';
@@ -35,24 +36,39 @@ export async function archiveScale({ redis, redisUrl, basePrefix, counts, maxQue
     const drainConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
     const runs = createRunStore(drainConnection, prefix);
     let finished = 0;
+    let spilledBytes = 0;
+    let runId = null;
+    // Where a worker would write result pages (S3): (d) measures Redis, so only their size is kept.
+    const pages = {
+      describe: (page) => `result page ${page} (discarded by the benchmark)`,
+      put: async (_page, body) => void (spilledBytes += body.length),
+      get: async () => null,
+    };
     const drainers = Array.from(
       { length: DRAINERS },
       () =>
         new Worker(
           IMAGE_QUEUE,
           async (job) => {
-            await runs.finishJob(job.data.runId, job.id, {
-              status: 'done',
-              result: {
-                key: `s3://${job.data.source.bucket}/${job.data.source.key}`,
-                output: `s3://${job.data.output.bucket}/${job.data.output.key}`,
-                bytesIn: job.data.source.bytes,
-                bytesOut: Math.round(job.data.source.bytes / 3),
-                psnr: 31.5,
-                megapixels: 0.05,
-                timingsMs: { decode: 1, quantize: 1, encode: 1 },
+            runId = job.data.runId;
+            const finish = await runs.finishJob(
+              job.data.runId,
+              job.id,
+              {
+                status: 'done',
+                result: {
+                  key: `s3://${job.data.source.bucket}/${job.data.source.key}`,
+                  output: `s3://${job.data.output.bucket}/${job.data.output.key}`,
+                  bytesIn: job.data.source.bytes,
+                  bytesOut: Math.round(job.data.source.bytes / 3),
+                  psnr: 31.5,
+                  megapixels: 0.05,
+                  timingsMs: { decode: 1, quantize: 1, encode: 1 },
+                },
               },
-            });
+              job.data.ordinal,
+            );
+            if (finish.pageReady) await runs.spillResults(job.data.runId, pages);
             finished++;
           },
           {
@@ -75,6 +91,8 @@ export async function archiveScale({ redis, redisUrl, basePrefix, counts, maxQue
       while (finished < producer.queued && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
       clearInterval(sampler);
       await Promise.all(drainers.map((worker) => worker.close()));
+      // What the report writer does first when the run completes: the last results leave Redis.
+      if (runId !== null) await runs.spillResults(runId, pages, { all: true });
       const queueBytes = await bytesOf(redis, `${prefix}:${IMAGE_QUEUE}*`);
       const runBytes = await bytesOf(redis, `${prefix}:run:*`);
       const row = {
@@ -91,6 +109,7 @@ export async function archiveScale({ redis, redisUrl, basePrefix, counts, maxQue
         queueKeysBytes: queueBytes,
         runRecordBytes: runBytes,
         runRecordBytesPerImage: runBytes / Math.max(1, finished),
+        resultPagesBytes: spilledBytes,
         // What back-pressure bounds: the peak without the finished run's record (which grows with the run).
         redisPeakLessRunRecordBytes: peak - baseline - runBytes,
       };
@@ -133,8 +152,8 @@ export function archiveTargets(rows) {
       pass: rssRatio <= 1.2,
     },
     {
-      label: `(d) finished run record in Redis at ${large.objects} images (MiB; per image in bytes)`,
-      shown: `${mib(large.runRecordBytes)} (${large.runRecordBytesPerImage.toFixed(0)})`,
+      label: `(d) finished run record in Redis at ${large.objects} images (KiB; per image in bytes)`,
+      shown: `${kib(large.runRecordBytes)} (${large.runRecordBytesPerImage.toFixed(2)})`,
       pass: null,
     },
   ];
@@ -142,14 +161,19 @@ export function archiveTargets(rows) {
 
 export function printArchive(rows, say) {
   say('(d) archive size: back-pressured run over synthetic objects, drained by no-op workers');
-  say('objects    max-queued  jobs/s   producer RSS  Redis peak   less record  run record   per image');
+  say('objects    max-queued  jobs/s   producer RSS  Redis peak   less record  run record    per image  result pages');
   for (const r of rows)
     say(
       `${String(r.objects).padEnd(10)} ${String(r.maxQueued).padEnd(11)} ${r.jobsPerSecond.toFixed(0).padStart(6)}   ` +
         `${r.producerMaxRssMiB.toFixed(0).padStart(6)} MiB   ${mib(r.redisPeakBytes).padStart(6)} MiB   ` +
         `${mib(r.redisPeakLessRunRecordBytes).padStart(6)} MiB   ` +
-        `${mib(r.runRecordBytes).padStart(6)} MiB   ${r.runRecordBytesPerImage.toFixed(0).padStart(5)} B`,
+        `${kib(r.runRecordBytes).padStart(7)} KiB  ${r.runRecordBytesPerImage.toFixed(2).padStart(6)} B   ` +
+        `${mib(r.resultPagesBytes ?? 0).padStart(6)} MiB`,
     );
+}
+
+function kib(bytes) {
+  return (bytes / 2 ** 10).toFixed(1);
 }
 
 function mib(bytes) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { IMAGE_QUEUE } from '@kpress/job-contract';
 import { startRedisServer, type RedisServer } from '@kpress/local-services';
+import { resultPageStore } from '@kpress/reports';
 import { createRunStore, type RunStore } from '@kpress/runs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -104,7 +105,9 @@ describe('faults: Redis restarted in the middle of a run', () => {
       assert.equal(final.done, images.length, 'each job counted exactly once');
       assert.equal(final.failed, 0);
       let results = 0;
-      for await (const record of runs.results(runId)) if (record.output) results++;
+      // Pages already in S3 (the run's report folder) and the rest still in Redis.
+      for await (const record of runs.results(runId, resultPageStore(h.store, final.destination, runId)))
+        if (record.output) results++;
       assert.equal(results, images.length, 'one result record per image');
       // The run counts a job before BullMQ marks it completed: wait for the queue to settle.
       const STATES = ['completed', 'failed', 'waiting', 'active', 'delayed', 'paused'] as const;

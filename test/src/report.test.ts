@@ -57,6 +57,7 @@ describe('run report: written once per run, counts equal to the run, under concu
     assert.deepEqual(await listKeys(h.store, destination, 'out/_kpress/'), [
       `out/_kpress/runs/${runId}/report.html`,
       `out/_kpress/runs/${runId}/report.json`,
+      `out/_kpress/runs/${runId}/results/000000.jsonl`, // the run's per-image results, out of Redis
     ]);
 
     assert.deepEqual(report.counts, {
@@ -164,7 +165,11 @@ describe('run report: written once per run, counts equal to the run, under concu
 
         // A retry of a counted job is re-offered the finalization until the report is written...
         const retryBefore = await stores[3]!.finishJob(runId, 'job-b', failed);
-        assert.deepEqual(retryBefore, { counted: false, completedRun: true }, `race ${i}: retry before the report`);
+        assert.deepEqual(
+          retryBefore,
+          { counted: false, completedRun: true, pageReady: false },
+          `race ${i}: retry before the report`,
+        );
         // ...so the completer and that retry both write, concurrently, what completeRun writes.
         await Promise.all([
           ...completed.map(async (isCompleter, j) => {
@@ -174,10 +179,15 @@ describe('run report: written once per run, counts equal to the run, under concu
         ]);
         // Once written, a retry is no longer offered it.
         const retryAfter = await stores[3]!.finishJob(runId, 'job-a', done('a.jpg'));
-        assert.deepEqual(retryAfter, { counted: false, completedRun: false }, `race ${i}: retry after the report`);
+        assert.deepEqual(
+          retryAfter,
+          { counted: false, completedRun: false, pageReady: false },
+          `race ${i}: retry after the report`,
+        );
         assert.deepEqual(await listKeys(h.store, destination, `${prefix}_kpress/`), [
           `${prefix}_kpress/runs/${runId}/report.html`,
           `${prefix}_kpress/runs/${runId}/report.json`,
+          `${prefix}_kpress/runs/${runId}/results/000000.jsonl`,
         ]);
         const { json } = await waitForReport(h, destination, prefix, runId);
         assert.deepEqual([json.counts.jobs, json.counts.done, json.counts.failed, json.images.total], [2, 1, 1, 1], `race ${i}`);
@@ -218,7 +228,11 @@ describe('run report: written once per run, counts equal to the run, under concu
         assert.equal(writes(), 1, `round ${round}: one writer`);
         assert.deepEqual(
           (await listKeys(h.store, destination, 'pair/_kpress/')).filter((k) => k.includes(runId)),
-          [`pair/_kpress/runs/${runId}/report.html`, `pair/_kpress/runs/${runId}/report.json`],
+          [
+            `pair/_kpress/runs/${runId}/report.html`,
+            `pair/_kpress/runs/${runId}/report.json`,
+            `pair/_kpress/runs/${runId}/results/000000.jsonl`,
+          ],
         );
       }
     } finally {

@@ -273,4 +273,54 @@ describe('archive scale: back-pressure and a producer that resumes', () => {
       await worker.stop();
     }
   });
+  it('two sources of one output split by a resume: the resumed listing still finds the collision (open claims ride on the checkpoint)', async () => {
+    const [photo] = await makePhotos(1, { width: 48, height: 36 });
+    for (const key of ['split/cow.gif', 'split/cow.jpg'])
+      await h.store.put(h.source, key, photo!.body, { contentType: 'image/jpeg' });
+    const source = parseS3Url(`s3://${h.source}/split/`, 'source');
+    // The first producer lists split/cow.gif, commits that batch, and stops (its listing fails).
+    async function* firstThenStop() {
+      for await (const object of objectsUnderPrefix(h.store, source)) {
+        yield object;
+        throw new Error('listing stopped after the first object');
+      }
+    }
+    await assert.rejects(
+      enqueueRun(
+        {
+          runId: 'split',
+          objects: firstThenStop(),
+          sourceLabel: `s3://${h.source}/split/`,
+          sourcePrefix: source,
+          mayRepeat: false,
+          destination: parseS3Url(`s3://${h.destination}/split/`, 'to'),
+          params: resolveParams({ k: 8 }),
+          force: false,
+          retryFailed: false,
+          dryRun: false,
+          origin: 'enqueue',
+          maxInputBytes: 1 << 24,
+          batchSize: 1,
+        },
+        {
+          store: h.store,
+          runs: h.runs,
+          failureMemory: createFailureMemory(h.redis, h.prefix),
+          queue: h.queue,
+          logger: pino({ level: 'silent' }),
+          onRunComplete: () => Promise.resolve(),
+        },
+      ),
+      /listing stopped after the first object/,
+    );
+    assert.deepEqual(await h.runs.openClaims('split'), [{ output: 'split/cow.png', source: `s3://${h.source}/split/cow.gif` }]);
+    const resumed = await h.cli(['enqueue', '--resume', 'split']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const run = await h.runs.get('split');
+    assert.deepEqual([run?.listed, run?.jobs, run?.failed], [2, 2, 1]);
+    const failures = await h.runs.failures('split');
+    assert.equal(failures[0]?.code, 'output-collision');
+    assert.equal(failures[0]?.key, `s3://${h.source}/split/cow.jpg`);
+    assert.match(failures[0].reason, /belongs to s3:\/\/\S+\/split\/cow\.gif/);
+  });
 });

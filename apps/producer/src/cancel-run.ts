@@ -45,7 +45,7 @@ export async function cancelRun(runs: RunStore, queue: Queue, runId: string, rea
         );
         if (!gone) continue;
         removedHere++;
-        const finish = await runs.finishJob(runId, job.id, { status: 'cancelled' });
+        const finish = await runs.finishJob(runId, job.id, { status: 'cancelled' }, ordinalOf(job.data));
         if (finish.completedRun) completedRun = true;
       }
       removed += removedHere;
@@ -58,4 +58,10 @@ export async function cancelRun(runs: RunStore, queue: Queue, runId: string, rea
     if (await runs.closeListing(runId, run.jobs)) completedRun = true;
   }
   return { cancelled: true, removed, inFlight: run?.active ?? 0, completedRun };
+}
+
+/** The job's ordinal in its run, if its producer gave it one (see ImageJob.ordinal). */
+function ordinalOf(data: unknown): number | undefined {
+  const ordinal = (data as { ordinal?: unknown } | null)?.ordinal;
+  return typeof ordinal === 'number' ? ordinal : undefined;
 }

@@ -27,22 +27,22 @@ function object(key: string, overrides: Partial<SourceObject> = {}): SourceObjec
 
 describe('candidateFor: what enqueue decides for one object, with no I/O', () => {
   it('turns an image into a job with its output key and a content hash', () => {
-    const c = candidateFor(object('in/a/cat.jpg'), rules);
+    const c = candidateFor(object('in/a/cat.jpg'), rules, 0);
     assert.equal(c.kind, 'job');
     if (c.kind !== 'job') return;
     assert.deepEqual(c.job.output, { bucket: 'dst', key: 'out/a/cat.png' });
     assert.match(c.hash, /^[0-9a-f]{32}$/);
-    const changed = candidateFor(object('in/a/cat.jpg', { etag: 'e2' }), rules);
+    const changed = candidateFor(object('in/a/cat.jpg', { etag: 'e2' }), rules, 0);
     assert.ok(changed.kind === 'job' && changed.hash !== c.hash, 'a new ETag is a new hash');
   });
 
   it('counts other objects as not images', () => {
-    assert.equal(candidateFor(object('in/notes.txt'), rules).kind, 'not-image');
+    assert.equal(candidateFor(object('in/notes.txt'), rules, 0).kind, 'not-image');
   });
 
   it('fails, before any job, keys that leave the destination, buckets not allowed, objects too large', () => {
     const failed = (o: SourceObject, r: CandidateRules = rules): string | null => {
-      const c = candidateFor(o, r);
+      const c = candidateFor(o, r, 0);
       return c.kind === 'failed' ? c.failure.code : null;
     };
     assert.equal(failed(object('in/../etc/x.jpg', { relativeKey: '../etc/x.jpg' })), 'unsafe-key');
@@ -53,9 +53,9 @@ describe('candidateFor: what enqueue decides for one object, with no I/O', () =>
 
   it('fails a manifest entry whose output would replace it, or that lies inside the destination (unsafe-output)', () => {
     const sameBucket: CandidateRules = { ...rules, destination: { bucket: 'src', key: '' } };
-    const self = candidateFor(object('cat.png', { relativeKey: 'cat.png' }), sameBucket);
+    const self = candidateFor(object('cat.png', { relativeKey: 'cat.png' }), sameBucket, 0);
     assert.equal(self.kind === 'failed' && self.failure.code, 'unsafe-output');
-    const inside = candidateFor(object('out/old.png', { bucket: 'dst', relativeKey: 'out/old.png' }), rules);
+    const inside = candidateFor(object('out/old.png', { bucket: 'dst', relativeKey: 'out/old.png' }), rules, 0);
     assert.equal(inside.kind === 'failed' && inside.failure.code, 'unsafe-output');
   });
 });

@@ -14,11 +14,12 @@ import type { SourceObject } from './source-objects.js';
 
 /** What enqueue decides for one listed object, before any job is queued. */
 export type Candidate =
-  | { readonly kind: 'not-image'; readonly object: SourceObject; readonly source: string }
+  | { readonly kind: 'not-image'; readonly object: SourceObject; readonly source: string; readonly ordinal: number }
   | {
       readonly kind: 'failed';
       readonly object: SourceObject;
       readonly source: string;
+      readonly ordinal: number;
       readonly failure: EnqueueFailure;
       readonly memory: MemoryKey | null;
     }
@@ -26,6 +27,7 @@ export type Candidate =
       readonly kind: 'job';
       readonly object: SourceObject;
       readonly source: string;
+      readonly ordinal: number;
       readonly job: ImageJob;
       readonly hash: string;
     };
@@ -53,15 +55,17 @@ export interface CandidateRules {
 /**
  * Decides, with no I/O, what one object becomes: not an image, a failure known before any job
  * runs (unsafe key, bucket not allowed, too large, an output that would overwrite a source), or a
- * job with its content hash.
+ * job with its content hash. `ordinal` is the object's number in the run's listing (0, 1, 2, …):
+ * its job's, or its failure's, bit in the run's finished bitmap.
  */
-export function candidateFor(object: SourceObject, rules: CandidateRules): Candidate {
+export function candidateFor(object: SourceObject, rules: CandidateRules, ordinal: number): Candidate {
   const source = `s3://${object.bucket}/${object.key}`;
-  if (object.exists && !looksLikeImage(object.key)) return { kind: 'not-image', object, source };
+  if (object.exists && !looksLikeImage(object.key)) return { kind: 'not-image', object, source, ordinal };
   const fail = (code: FailureCode, reason: string, memory: MemoryKey | null = null): Candidate => ({
     kind: 'failed',
     object,
     source,
+    ordinal,
     failure: { code, reason },
     memory,
   });
@@ -90,6 +94,7 @@ export function candidateFor(object: SourceObject, rules: CandidateRules): Candi
     source: { bucket: object.bucket, key: object.key, etag: object.etag, bytes: object.size },
     output: { bucket: rules.destination.bucket, key: outputKey },
     params: rules.params,
+    ordinal,
   };
   const hash = jobHash(job);
   if (object.size > rules.maxInputBytes) {
@@ -98,5 +103,5 @@ export function candidateFor(object: SourceObject, rules: CandidateRules): Candi
       hash,
     });
   }
-  return { kind: 'job', object, source, job, hash };
+  return { kind: 'job', object, source, ordinal, job, hash };
 }

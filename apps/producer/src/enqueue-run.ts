@@ -133,7 +133,7 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
     cancelled: false,
   };
   if (request.dryRun) {
-    await listInBatches(request, deps, progress, createDryRunSink(deps, progress));
+    await listInBatches(request, deps, progress, createDryRunSink(deps, progress), 0);
     return progress;
   }
 
@@ -162,7 +162,8 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
   }, HEARTBEAT_INTERVAL_MS);
   heartbeat.unref();
   try {
-    await listInBatches(request, deps, progress, createRunSink(request, deps, progress));
+    // Ordinals go on from the objects the run's earlier batches listed (a resumed listing's).
+    await listInBatches(request, deps, progress, createRunSink(request, deps, progress), base.listed);
   } catch (error) {
     const reason = `listing stopped after ${progress.listed} objects (${progress.queued} queued): ${(error as Error).message}`;
     await deps.runs.fail(runId, reason).catch(() => undefined);
@@ -191,7 +192,14 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
   return progress;
 }
 
-async function listInBatches(request: EnqueueRequest, deps: EnqueueDeps, progress: EnqueueProgress, sink: Sink): Promise<void> {
+/** Lists and decides in batches; objects are numbered from `firstOrdinal` in listing order. */
+async function listInBatches(
+  request: EnqueueRequest,
+  deps: EnqueueDeps,
+  progress: EnqueueProgress,
+  sink: Sink,
+  firstOrdinal: number,
+): Promise<void> {
   // A destination with no objects has no outputs to skip or owners to respect: no HEADs needed.
   const destinationEmpty = await isEmpty(deps.store, request.destination);
   const rules = {
@@ -206,7 +214,8 @@ async function listInBatches(request: EnqueueRequest, deps: EnqueueDeps, progres
   const batchSize = Math.min(request.batchSize ?? BATCH_SIZE, request.dryRun ? Infinity : maxQueued);
   let batch: SourceObject[] = [];
   const processBatch = async (): Promise<void> => {
-    const candidates = batch.map((object) => candidateFor(object, rules));
+    const ordinal = firstOrdinal + progress.listed;
+    const candidates = batch.map((object, i) => candidateFor(object, rules, ordinal + i));
     const checkpoint = batch[batch.length - 1]!.position;
     batch = [];
     const firstSeen = request.mayRepeat

@@ -2,18 +2,27 @@ import { BACKOFF_DELAY_MS, isRememberedFailure, JOB_ATTEMPTS, jobIdFor } from '@
 import type { OutputClaim } from '@kpress/runs';
 import type { Decision, Sink } from './enqueue-checks.js';
 import type { EnqueueDeps, EnqueueProgress, EnqueueRequest } from './enqueue-run.js';
+import { createSortedClaims, type SortedClaims } from './sorted-claims.js';
 
 /** A batch's decisions: written to the queue and the run, or printed by a dry run. */
 /** The real run: jobs queued, counters and failures recorded in the run, failures remembered. */
 export function createRunSink(request: EnqueueRequest, deps: EnqueueDeps, progress: EnqueueProgress): Sink {
   const { runId } = request;
+  // A prefix listing comes in key order: its claims are checked in memory, keeping only those a
+  // later key could collide with (saved with each checkpoint). A manifest or retry list is in
+  // no order: its claims are kept in the run (Redis).
+  let sorted: SortedClaims | null = null;
+  const sortedClaims = async (): Promise<SortedClaims> =>
+    (sorted ??= createSortedClaims(request.resumed === true ? await deps.runs.openClaims(runId) : []));
   return {
     seen: (entries) => deps.runs.markSeen(runId, entries),
     // A prefix listing never names a source twice and a manifest's repeats are caught by `seen`,
     // so a claim by the same source is this run's own, from a batch its killed producer had not
     // committed: a resumed listing queues it again (same job id: BullMQ keeps one job).
     claim: async (entries) =>
-      (await deps.runs.claimOutputs(runId, entries)).map((claim) => (claim.kind === 'duplicate' ? { kind: 'claimed' } : claim)),
+      (request.mayRepeat ? await deps.runs.claimOutputs(runId, entries) : (await sortedClaims()).claim(entries)).map(
+        (claim): OutputClaim => (claim.kind === 'duplicate' ? { kind: 'claimed' } : claim),
+      ),
     write: async (decisions, checkpoint) => {
       const count = (kind: Decision['kind']): number => decisions.filter((d) => d.kind === kind).length;
       const skippedFailed = decisions.flatMap((d) => (d.kind === 'skip-failed' ? [d.before] : []));
@@ -44,6 +53,7 @@ export function createRunSink(request: EnqueueRequest, deps: EnqueueDeps, progre
         jobs: jobs.length + failures.length,
         skippedFailures: skippedFailed,
         checkpoint,
+        ...(request.mayRepeat ? {} : { openClaims: (await sortedClaims()).open() }),
       });
       progress.queued += jobs.length;
       progress.skipped += count('skip');
@@ -57,10 +67,12 @@ export function createRunSink(request: EnqueueRequest, deps: EnqueueDeps, progre
   async function recordFailure(d: Extract<Decision, { kind: 'fail' }>): Promise<void> {
     const { candidate, failure } = d;
     deps.logger.warn({ runId, key: candidate.object.key, code: failure.code }, failure.reason);
-    await deps.runs.finishJob(runId, `enqueue-${d.memory?.hash ?? candidate.source}`, {
-      status: 'failed',
-      failure: { key: candidate.source, ...failure },
-    });
+    await deps.runs.finishJob(
+      runId,
+      `enqueue-${d.memory?.hash ?? candidate.source}`,
+      { status: 'failed', failure: { key: candidate.source, ...failure } },
+      candidate.ordinal,
+    );
     if (d.memory && isRememberedFailure(failure.code)) {
       await deps.failureMemory.remember(d.memory.identity, {
         hash: d.memory.hash,

@@ -76,10 +76,12 @@ export function createImageWorker(options: ImageWorkerOptions): ImageWorker {
     const reason = `its worker stopped while processing it ${job.stalledCounter} times (killed, out of memory, or blocked past its lock); not retried again (${message})`;
     logger.warn({ runId: data.runId, jobId: job.id, key: data.source.key, reason }, 'image failed');
     options.metrics.failed.inc();
-    const finish = await options.runs.finishJob(data.runId, job.id ?? 'unknown', {
-      status: 'failed',
-      failure: { key: `s3://${data.source.bucket}/${data.source.key}`, code: 'worker-lost', reason },
-    });
+    const finish = await options.runs.finishJob(
+      data.runId,
+      job.id ?? 'unknown',
+      { status: 'failed', failure: { key: `s3://${data.source.bucket}/${data.source.key}`, code: 'worker-lost', reason } },
+      data.ordinal,
+    );
     if (finish.completedRun) await options.onRunComplete(data.runId);
   }
 

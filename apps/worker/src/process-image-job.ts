@@ -14,7 +14,7 @@ import {
   parseImageJob,
 } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
-import type { FailureMemory, RunStore } from '@kpress/runs';
+import type { FailureMemory, ResultPageStore, RunSnapshot, RunStore } from '@kpress/runs';
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
@@ -37,6 +37,8 @@ export interface ProcessorDeps {
   readonly allowedBuckets?: ReadonlySet<string> | null;
   /** Called by the worker whose job completed a run (exactly one per run). */
   readonly onRunComplete: (runId: string) => Promise<void>;
+  /** Where a run's results go once a page is full (see RunStore.spillResults); absent: they wait for the report. */
+  readonly resultPages?: (run: RunSnapshot) => ResultPageStore;
 }
 
 /** The small result BullMQ stores for a completed job. */
@@ -76,7 +78,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     if (refused !== undefined) return refuseBucket(data, jobId, source, refused, runRecord !== null, log);
     if (runRecord?.state === 'cancelled') {
       // Cancelled after it was queued: it never runs, and is counted as cancelled.
-      const finish = await deps.runs.finishJob(data.runId, jobId, { status: 'cancelled' });
+      const finish = await deps.runs.finishJob(data.runId, jobId, { status: 'cancelled' }, data.ordinal);
       if (finish.completedRun) await deps.onRunComplete(data.runId);
       log.info('run cancelled: job not run');
       return { output: '', bytesIn: 0, bytesOut: 0, psnr: null, cancelled: true };
@@ -93,7 +95,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     await deps.runs.startJob(data.runId, jobId);
     try {
       checkOutputIsNotSource(data);
-      return await run(data, jobId, log);
+      return await run(data, jobId, runRecord, log);
     } catch (error) {
       const verdict = classifyFailure(error);
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -101,10 +103,12 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
         const reason = verdict.permanent ? verdict.reason : `gave up after ${job.attemptsMade + 1} attempts: ${verdict.reason}`;
         log.warn({ code: verdict.code, reason }, 'image failed');
         deps.metrics.failed.inc();
-        const finish = await deps.runs.finishJob(data.runId, jobId, {
-          status: 'failed',
-          failure: { key: source, code: verdict.code, reason },
-        });
+        const finish = await deps.runs.finishJob(
+          data.runId,
+          jobId,
+          { status: 'failed', failure: { key: source, code: verdict.code, reason } },
+          data.ordinal,
+        );
         if (verdict.permanent && isRememberedFailure(verdict.code)) {
           await deps.failureMemory.remember(failureIdentity(data), {
             hash: jobHash(data),
@@ -138,10 +142,12 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     log.warn({ code: 'bucket-not-allowed', reason }, 'image failed');
     deps.metrics.failed.inc();
     if (runExists) {
-      const finish = await deps.runs.finishJob(data.runId, jobId, {
-        status: 'failed',
-        failure: { key: source, code: 'bucket-not-allowed', reason },
-      });
+      const finish = await deps.runs.finishJob(
+        data.runId,
+        jobId,
+        { status: 'failed', failure: { key: source, code: 'bucket-not-allowed', reason } },
+        data.ordinal,
+      );
       if (finish.completedRun) await deps.onRunComplete(data.runId);
     }
     throw new UnrecoverableError(`bucket-not-allowed: ${source}: ${reason}`);
@@ -166,7 +172,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     }
   }
 
-  async function run(data: ImageJob, jobId: string, log: Logger): Promise<ImageJobResult> {
+  async function run(data: ImageJob, jobId: string, runRecord: RunSnapshot | null, log: Logger): Promise<ImageJobResult> {
     const started = performance.now();
     const source = `s3://${data.source.bucket}/${data.source.key}`;
     await checkOwner(data, source);
@@ -212,19 +218,24 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     );
     const megapixels = (compressed.source.width * compressed.source.height) / 1e6;
     deps.metrics.observe(timingsMs, megapixels, body.length, compressed.output.bytes.length);
-    const finish = await deps.runs.finishJob(data.runId, jobId, {
-      status: kept ? 'kept-original' : 'done',
-      result: {
-        key: data.source.key,
-        output: data.output.key,
-        bytesIn: body.length,
-        bytesOut: compressed.output.bytes.length,
-        psnr: metadata.quality.psnr,
-        megapixels,
-        timingsMs,
-        k: compressed.target?.k ?? data.params.k,
+    const finish = await deps.runs.finishJob(
+      data.runId,
+      jobId,
+      {
+        status: kept ? 'kept-original' : 'done',
+        result: {
+          key: data.source.key,
+          output: data.output.key,
+          bytesIn: body.length,
+          bytesOut: compressed.output.bytes.length,
+          psnr: metadata.quality.psnr,
+          megapixels,
+          timingsMs,
+          k: compressed.target?.k ?? data.params.k,
+        },
       },
-    });
+      data.ordinal,
+    );
     log.info(
       {
         bytesIn: body.length,
@@ -235,6 +246,12 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
       },
       kept ? 'image kept original: the output would not be smaller' : 'image done',
     );
+    if (finish.pageReady && runRecord !== null && deps.resultPages) {
+      // A full page of the run's results moves to S3; if that fails, they wait in Redis for the next.
+      await deps.runs
+        .spillResults(data.runId, deps.resultPages(runRecord))
+        .catch((error: unknown) => log.warn({ err: error }, "could not write a page of the run's results to S3; kept in Redis"));
+    }
     if (finish.completedRun) await deps.onRunComplete(data.runId);
     return {
       output: `s3://${data.output.bucket}/${data.output.key}`,

@@ -17,6 +17,7 @@ export {
   metadataKeyFor,
   normalisePrefix,
   outputKeyFor,
+  resultPageKey,
   RESERVED_DIRECTORY,
   reportKeys,
   UnsafeKeyError,

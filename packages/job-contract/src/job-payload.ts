@@ -12,6 +12,11 @@ export interface ImageJob {
   readonly source: { readonly bucket: string; readonly key: string; readonly etag: string; readonly bytes: number };
   readonly output: { readonly bucket: string; readonly key: string };
   readonly params: CompressParams;
+  /**
+   * The job's number in its run (0, 1, 2, … in listing order), given by the producer: the run
+   * counts the job's outcome once with one bit at this position. Absent in jobs of older producers.
+   */
+  readonly ordinal?: number;
 }
 
 /** S3 keys are at most 1024 bytes of UTF-8 (a JavaScript length would count UTF-16 units). */
@@ -34,6 +39,12 @@ const schema = z
     source: z.object({ bucket: BUCKET, key: KEY, etag: z.string().max(200), bytes: z.number().int().nonnegative() }).strict(),
     output: z.object({ bucket: BUCKET, key: OUTPUT_KEY }).strict(),
     params: z.record(z.unknown()),
+    ordinal: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 29 - 1)
+      .optional(),
   })
   .strict();
 

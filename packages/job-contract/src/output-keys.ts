@@ -99,6 +99,15 @@ export function reportKeys(destinationPrefix: string, runId: string): { json: st
   return { json: `${base}report.json`, html: `${base}report.html` };
 }
 
+/**
+ * Page N of a run's per-image results (JSON lines, RESULT_PAGE_SIZE results each but the last),
+ * beside its report: `_kpress/runs/RUN_ID/results/000042.jsonl`. Six digits sort pages in
+ * order up to a billion results.
+ */
+export function resultPageKey(destinationPrefix: string, runId: string, page: number): string {
+  return `${normalisePrefix(destinationPrefix)}${RESERVED_DIRECTORY}runs/${runId}/results/${String(page).padStart(6, '0')}.jsonl`;
+}
+
 /** Extensions kpress treats as images when listing (case-insensitive). */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
   '.jpg',

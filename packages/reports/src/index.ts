@@ -21,3 +21,4 @@ export {
   type WriteReportOptions,
   type WrittenReport,
 } from './write-run-report.js';
+export { resultPageStore } from './result-page-store.js';

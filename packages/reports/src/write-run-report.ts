@@ -3,6 +3,7 @@ import type { ObjectStore } from '@kpress/object-store';
 import type { RunStore } from '@kpress/runs';
 import { renderReportHtml, type ReportSample } from './render-report-html.js';
 import { makeSample, pickSamples } from './report-samples.js';
+import { resultPageStore } from './result-page-store.js';
 import { buildRunReport, type RunReport } from './run-report.js';
 
 /** The logging this module needs; a pino Logger fits. */
@@ -36,7 +37,8 @@ export interface WrittenReport {
 const DEFAULT_SAMPLES = 12;
 
 /**
- * Builds the run's report from the run store (results streamed shard by shard) and writes
+ * Builds the run's report from the run store (results streamed page by page from the run's
+ * result pages in S3, the last ones from Redis; a complete run's are all spilled first) and writes
  * `report.json` and `report.html` under the destination's `_kpress/runs/RUN_ID/`, then marks a
  * complete run's report written in the run store. Writing twice
  * gives the same documents except `generatedAt`: rows, samples and thumbnails depend only on
@@ -54,9 +56,12 @@ export async function writeRunReport(
   const snapshot = await deps.runs.get(runId);
   if (snapshot === null) throw new Error(`run ${runId} not found: it never existed or has expired`);
   const destination = parseS3Url(snapshot.destination, `destination of run ${runId}`);
+  const pages = resultPageStore(deps.store, snapshot.destination, runId);
+  // A complete run's last results leave Redis now: the run then keeps O(1) keys and bytes there.
+  if (snapshot.complete) await deps.runs.spillResults(runId, pages, { all: true });
   const failures = await deps.runs.failures(runId);
   const skippedFailures = await deps.runs.skippedFailures(runId);
-  const report = await buildRunReport(snapshot, deps.runs.results(runId), failures, {
+  const report = await buildRunReport(snapshot, deps.runs.results(runId, pages), failures, {
     skippedFailures,
     ...(options.maxImageRows === undefined ? {} : { maxImageRows: options.maxImageRows }),
     ...(options.generatedAt === undefined ? {} : { generatedAt: options.generatedAt }),

@@ -2,6 +2,7 @@
 export { createRunStore, type RunStore } from './run-store.js';
 export {
   MAX_FAILURES_KEPT,
+  MAX_ORDINAL,
   RUN_TTL_SECONDS,
   type FinishResult,
   type JobFailureRecord,
@@ -14,6 +15,8 @@ export {
 } from './run-records.js';
 export { createRunListing, type ListingBatch, type ListingCounts, ResumeRefusedError, type RunListing } from './run-listing.js';
 export { runKeys, SHARDS, shardOf } from './run-keys.js';
+export { PAGE_STALE_MS, RESULT_PAGE_SIZE, type ResultPageStore } from './result-pages.js';
+export { loadLua, luaScript, type LuaScript, type RedisClient } from './lua-script.js';
 export {
   createFailureMemory,
   FAILURE_MEMORY_TTL_SECONDS,

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Redis keys of a run. Per-job data is spread over SHARDS keys so no single Redis value grows
- * with the run (a 100,000-image run keeps ~1,600 members per key). With a `{hash tag}` prefix,
+ * Redis keys of a run. What is kept per job is one bit (the finished bitmap); results wait in a
+ * buffer of at most a few pages before they move to S3, and the keys still kept per source (a
+ * manifest's seen sources and output claims) are spread over SHARDS keys so no single Redis
+ * value grows past ~1/64 of the run. With a `{hash tag}` prefix,
  * every key lands in one Redis Cluster slot, which the Lua scripts need.
  */
 export const SHARDS = 64;
@@ -13,8 +15,17 @@ export interface RunKeys {
   readonly failures: string;
   /** Sources skipped because they failed before, with that failure. */
   readonly skippedFailed: string;
+  /** Bit N set: the job of ordinal N is counted (one bit per job, whatever the run's size). */
+  readonly finishedBits: string;
+  /** Results not yet in a result page (a list, spilled to S3 a page at a time). */
+  readonly resultBuffer: string;
+  /** Result pages taken from the buffer and not yet marked written to S3 (page → lines). */
+  readonly pendingPages: string;
+  /** Finished job ids of jobs queued without an ordinal (before ordinals existed). */
   finished(shard: number): string;
-  results(shard: number): string;
+  /** Per-image results of runs recorded before result pages existed (read, never written). */
+  legacyResults(shard: number): string;
+  /** Output key → the source that claimed it: manifest and retry runs (a prefix listing claims in memory). */
   outputs(shard: number): string;
   /** Sources a manifest run has seen (→ the line that named them first), to count a repeated line once. */
   seen(shard: number): string;
@@ -27,8 +38,11 @@ export function runKeys(prefix: string, runId: string): RunKeys {
     active: `${base}:active`,
     failures: `${base}:failures`,
     skippedFailed: `${base}:skipped-failed`,
+    finishedBits: `${base}:finished-bits`,
+    resultBuffer: `${base}:result-buffer`,
+    pendingPages: `${base}:result-pages-pending`,
     finished: (shard) => `${base}:finished:${shard}`,
-    results: (shard) => `${base}:results:${shard}`,
+    legacyResults: (shard) => `${base}:results:${shard}`,
     outputs: (shard) => `${base}:outputs:${shard}`,
     seen: (shard) => `${base}:seen-at:${shard}`,
   };

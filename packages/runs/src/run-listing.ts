@@ -1,11 +1,10 @@
 import type { Redis } from 'ioredis';
 import { luaScript } from './lua-script.js';
 import { runKeys, shardOf } from './run-keys.js';
-import { MARK_SEEN, RESUME_LISTING } from './run-scripts.js';
 import { LISTING_STALE_MS } from './run-state.js';
 
-const markSeenScript = luaScript(MARK_SEEN);
-const resumeListingScript = luaScript(RESUME_LISTING);
+const markSeenScript = luaScript('markSeen', 1);
+const resumeListingScript = luaScript('resumeListing', 1);
 
 /** A failure record kept in the run (the shape of RunStore's JobFailureRecord). */
 interface FailureRecord {
@@ -33,6 +32,11 @@ export interface ListingBatch extends ListingCounts {
   readonly skippedFailures: readonly FailureRecord[];
   /** Where the listing stands after this batch (last key, or manifest line). */
   readonly checkpoint: string;
+  /**
+   * A prefix listing's output claims that a later key could still collide with (it claims in
+   * memory: see the producer's sorted claims), kept with the checkpoint for a resumed listing.
+   */
+  readonly openClaims?: readonly { readonly output: string; readonly source: string }[];
 }
 
 /** Why `resumeListing` refused, in a person's words. */
@@ -64,6 +68,8 @@ export interface RunListing {
   resumeListing(runId: string): Promise<string | null>;
   /** The run's listing counters now. */
   listingCounts(runId: string): Promise<ListingCounts>;
+  /** The open output claims the last committed batch left (ListingBatch.openClaims); [] if none. */
+  openClaims(runId: string): Promise<{ output: string; source: string }[]>;
   /**
    * Sets the listing counters to what the producer counted, when Redis lost some of its
    * acknowledged writes (a failover to a replica that had not received them). Returns the
@@ -103,6 +109,7 @@ export function createRunListing(redis: Redis, prefix: string, ttlSeconds: numbe
       };
       for (const [field, value] of Object.entries(counts)) if (value) multi.hincrby(keys.hash, field, value);
       multi.hset(keys.hash, 'checkpoint', batch.checkpoint, 'heartbeatAt', String(Date.now()));
+      if (batch.openClaims !== undefined) multi.hset(keys.hash, 'openClaims', JSON.stringify(batch.openClaims));
       if (batch.skippedFailures.length > 0) {
         multi
           .rpush(keys.skippedFailed, ...batch.skippedFailures.map((r) => JSON.stringify(r)))
@@ -112,6 +119,11 @@ export function createRunListing(redis: Redis, prefix: string, ttlSeconds: numbe
       const replies = (await multi.exec()) ?? [];
       const failed = replies.find(([error]) => error !== null);
       if (failed) throw new Error(`could not record a listed batch of run ${runId}: ${failed[0]!.message}`);
+    },
+
+    async openClaims(runId) {
+      const raw = await redis.hget(runKeys(prefix, runId).hash, 'openClaims');
+      return raw === null ? [] : (JSON.parse(raw) as { output: string; source: string }[]);
     },
 
     async pauseListing(runId, queued, maxQueued) {

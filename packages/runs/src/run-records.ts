@@ -104,6 +104,8 @@ export interface FinishResult {
    * completed run's report is not yet marked written (the first finalizer may have crashed).
    */
   readonly completedRun: boolean;
+  /** The run's result buffer holds a full page: the caller should spill it (RunStore.spillResults). */
+  readonly pageReady: boolean;
 }
 
 /** The run hash's counter of each outcome. */
@@ -118,3 +120,5 @@ export const COUNTERS: Readonly<Record<JobOutcome['status'], string>> = {
 export const MAX_FAILURES_KEPT = 10_000;
 /** Runs expire from Redis this long after their last change. */
 export const RUN_TTL_SECONDS = 30 * 24 * 3600;
+/** Job ordinals stay below this: a run's finished bitmap is at most 64 MiB (Redis caps bitmaps at 512 MiB). */
+export const MAX_ORDINAL = 2 ** 29;

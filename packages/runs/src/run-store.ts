@@ -3,7 +3,7 @@ import { luaScript } from './lua-script.js';
 import { RunExistsError } from './run-errors.js';
 import { pairKey, runIndexKey, runKeys, shardOf, SHARDS } from './run-keys.js';
 import { createRunListing, type RunListing } from './run-listing.js';
-import { CANCEL_RUN, CLOSE_LISTING, FAIL_RUN, FINISH_JOB, TAKE_PAIR } from './run-scripts.js';
+import { RESULT_PAGE_SIZE, readResults, type ResultPageStore, spillResults } from './result-pages.js';
 import {
   COUNTERS,
   type FinishResult,
@@ -11,6 +11,7 @@ import {
   type JobOutcome,
   type JobResultRecord,
   MAX_FAILURES_KEPT,
+  MAX_ORDINAL,
   type OutputClaim,
   RUN_TTL_SECONDS,
   type RunDefinition,
@@ -18,11 +19,11 @@ import {
 } from './run-records.js';
 import { snapshotOf } from './run-snapshot.js';
 
-const closeListingScript = luaScript(CLOSE_LISTING);
-const finishJobScript = luaScript(FINISH_JOB);
-const cancelRunScript = luaScript(CANCEL_RUN);
-const failRunScript = luaScript(FAIL_RUN);
-const takePairScript = luaScript(TAKE_PAIR);
+const closeListingScript = luaScript('closeListing', 1);
+const finishJobScript = luaScript('finishJob', 6);
+const cancelRunScript = luaScript('cancelRun', 1);
+const failRunScript = luaScript('failRun', 1);
+const takePairScript = luaScript('takePair', 1);
 
 export interface RunStore extends RunListing {
   /** Records a new run (state `listing`); a run id in use is refused with RunExistsError. */
@@ -53,7 +54,17 @@ export interface RunStore extends RunListing {
    */
   closeListing(runId: string, jobs?: number): Promise<boolean>;
   startJob(runId: string, jobId: string): Promise<void>;
-  finishJob(runId: string, jobId: string, outcome: JobOutcome): Promise<FinishResult>;
+  /**
+   * Counts a job's outcome once. `ordinal` is the number the producer gave the job in its run
+   * (ImageJob.ordinal): the run keeps one bit per job. A job without one (queued by an older
+   * producer) is remembered by its id instead.
+   */
+  finishJob(runId: string, jobId: string, outcome: JobOutcome, ordinal?: number): Promise<FinishResult>;
+  /**
+   * Writes the run's buffered results to its result pages in S3, full pages only (`all`: every
+   * last one, before a report reads them). Returns the pages written.
+   */
+  spillResults(runId: string, pages: ResultPageStore, options?: { all?: boolean; pageSize?: number }): Promise<number>;
   /**
    * Claims output keys for sources within a run. Returns, for each entry, whether the claim
    * holds, the same source claimed it already (a duplicate manifest line), or another source
@@ -64,8 +75,11 @@ export interface RunStore extends RunListing {
   markReported(runId: string): Promise<void>;
   get(runId: string): Promise<RunSnapshot | null>;
   failures(runId: string, limit?: number): Promise<JobFailureRecord[]>;
-  /** Per-image results, shard by shard (never one value holding the whole run). */
-  results(runId: string): AsyncIterable<JobResultRecord>;
+  /**
+   * Per-image results, page by page (never one value holding the whole run): written pages from
+   * `pages` (S3), the rest from Redis. Without `pages`, a run with written pages is an error.
+   */
+  results(runId: string, pages?: ResultPageStore | null): AsyncIterable<JobResultRecord>;
   /** Most recent run ids, newest first. */
   recent(limit: number): Promise<string[]>;
 }
@@ -175,18 +189,24 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
       await redis.multi().sadd(keys.active, jobId).expire(keys.active, RUN_TTL_SECONDS).exec();
     },
 
-    async finishJob(runId, jobId, outcome) {
+    async finishJob(runId, jobId, outcome, ordinal) {
       const keys = runKeys(prefix, runId);
       const shard = shardOf(jobId);
+      if (ordinal !== undefined && !(Number.isSafeInteger(ordinal) && ordinal >= 0 && ordinal < MAX_ORDINAL)) {
+        throw new RangeError(
+          `job ${jobId} of run ${runId} has ordinal ${ordinal}: expected an integer from 0 to ${MAX_ORDINAL - 1}`,
+        );
+      }
       const done = outcome.status === 'done' ? outcome.result : null;
       const kept = outcome.status === 'kept-original' ? { ...outcome.result, keptOriginal: true } : null;
       const failure = outcome.status === 'failed' ? outcome.failure : null;
       const counter = COUNTERS[outcome.status];
       const reply = (await finishJobScript.run(
         redis,
-        [keys.hash, keys.finished(shard), keys.active, keys.failures, keys.results(shard)],
+        [keys.hash, keys.finishedBits, keys.active, keys.failures, keys.resultBuffer, keys.finished(shard)],
         [
           jobId,
+          ordinal === undefined ? '' : String(ordinal),
           counter,
           String(done?.bytesIn ?? 0),
           String(done?.bytesOut ?? 0),
@@ -197,8 +217,12 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
           String(RUN_TTL_SECONDS),
           String(Date.now()),
         ],
-      )) as [number, number];
-      return { counted: reply[0] === 1, completedRun: reply[1] === 1 };
+      )) as [number, number, number];
+      return { counted: reply[0] === 1, completedRun: reply[1] === 1, pageReady: reply[2] >= RESULT_PAGE_SIZE };
+    },
+
+    async spillResults(runId, pages, options = {}) {
+      return spillResults(redis, runKeys(prefix, runId), pages, { ...options, ttlSeconds: RUN_TTL_SECONDS });
     },
 
     async claimOutputs(runId, entries) {
@@ -234,12 +258,8 @@ export function createRunStore(redis: Redis, prefix: string): RunStore {
       return raw.map((entry) => JSON.parse(entry) as JobFailureRecord);
     },
 
-    async *results(runId) {
-      const keys = runKeys(prefix, runId);
-      for (let shard = 0; shard < SHARDS; shard++) {
-        const raw = await redis.lrange(keys.results(shard), 0, -1);
-        for (const entry of raw) yield JSON.parse(entry) as JobResultRecord;
-      }
+    results(runId, pages = null) {
+      return readResults(redis, runKeys(prefix, runId), runId, pages);
     },
 
     async recent(limit) {

@@ -28,6 +28,7 @@ import { connectRedis, createObjectStore } from '../clients.js';
 import type { Config } from '../config.js';
 import { integerFlag } from '../integer-flag.js';
 import { completeRun } from '../run-completion.js';
+import { resultPageStore } from '@kpress/reports';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 import { closeWorkerResources, noWorkerResources, type WorkerResources } from './worker-resources.js';
@@ -212,6 +213,7 @@ function startWorkers(
     maxInputBytes: config.maxInputBytes,
     allowedBuckets: config.allowedBuckets,
     onRunComplete,
+    resultPages: (run) => resultPageStore(store, run.destination, run.runId),
   });
   resources.imageWorker = imageWorker;
   // Schedule ticks: one at a time per worker process; each starts an incremental run.
