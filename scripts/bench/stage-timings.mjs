@@ -5,7 +5,7 @@
  * importance map, quantize (whole), SSIM, indexed-PNG encode, and the output bytes. Runs each
  * stage `--runs` times (median) after one warm-up, on the 12-MP mosaic of bench:core and on
  * 768×512 photos like bench:pipeline's. Run after `npx tsc -b`:
- *   node scripts/bench/stage-timings.mjs [--k 16,256] [--runs 3] [--image file] [--photos 8]
+ *   node scripts/bench/stage-timings.mjs [--k 16,256] [--runs 3] [--image file] [--photos 8] [--cpu]
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -27,20 +27,25 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     image: { type: 'string', default: join(ROOT, '.bench/bench-mosaic-4000x3000.jpg') },
     photos: { type: 'string', default: '8' },
+    cpu: { type: 'boolean', default: false },
   },
 });
 const KS = values.k.split(',').map(Number);
 const RUNS = Math.max(1, Number(values.runs));
 const median = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-/** Median milliseconds of `fn` over RUNS runs after one warm-up, and its last result. */
+/**
+ * Median milliseconds of `fn` over RUNS runs after one warm-up, and its last result. With --cpu,
+ * CPU time of this process (user + system) instead of wall time: steadier on a shared machine.
+ */
 async function time(/** @type {() => unknown} */ fn) {
   let result = await fn();
   const times = [];
   for (let r = 0; r < RUNS; r++) {
-    const started = performance.now();
+    const [started, cpu] = [performance.now(), process.cpuUsage()];
     result = await fn();
-    times.push(performance.now() - started);
+    const used = process.cpuUsage(cpu);
+    times.push(values.cpu ? (used.user + used.system) / 1000 : performance.now() - started);
   }
   return { ms: median(times), result };
 }
@@ -78,9 +83,10 @@ for (const k of KS) {
   let psnr = 0;
   for (const photo of decodedPhotos) quantize(photo, { k }); // warm-up
   for (const photo of decodedPhotos) {
-    const started = performance.now();
+    const [started, cpu] = [performance.now(), process.cpuUsage()];
     psnr += quantize(photo, { k }).stats.psnr;
-    times.push(performance.now() - started);
+    const used = process.cpuUsage(cpu);
+    times.push(values.cpu ? (used.user + used.system) / 1000 : performance.now() - started);
   }
   console.log(
     `${decodedPhotos.length} photos 768×512, K=${k}: quantize median ${median(times).toFixed(0)} ms, mean PSNR ${(psnr / decodedPhotos.length).toFixed(3)} dB`,

@@ -5,7 +5,9 @@
  *
  * Contrast is the largest, over R, G and B, of |2c − left − right| + |2c − up − down| (a
  * discrete Laplacian, edges clamped). A pixel weighs floor + (1 − floor) · scale / (scale +
- * contrast): 1 where the image is flat, falling towards `floor` in texture.
+ * contrast): 1 where the image is flat, falling towards `floor` in texture. With `rowStep` > 1
+ * only rows 0, rowStep, 2·rowStep … are weighed (their neighbours still come from the full image)
+ * and `pixelToUnique` holds those rows only, one after another.
  */
 interface Importance {
   readonly floor: number;
@@ -29,16 +31,19 @@ export function importanceWeights(
   pixelToUnique: Uint32Array,
   uniqueColours: number,
   k: number,
+  rowStep = 1,
 ): Float64Array {
   const weights = new Float64Array(uniqueColours);
   const weightOf = weightTable(importanceFor(k));
   const stride = width * channels;
-  for (let y = 0; y < height; y++) {
+  for (let y = 0, sampled = 0; y < height; y += rowStep, sampled += width) {
     const up = y > 0 ? -stride : 0;
     const down = y < height - 1 ? stride : 0;
     const row = y * width;
+    // pixelToUnique holds the sampled rows only: pixel p of the image is entry p - shift.
+    const shift = row - sampled;
     // Edge columns repeat their own value as the missing neighbour; the rest need no checks.
-    weights[pixelToUnique[row]!]! += weightOf[contrastAt(data, row * channels, up, down, 0, width > 1 ? channels : 0)]!;
+    weights[pixelToUnique[sampled]!]! += weightOf[contrastAt(data, row * channels, up, down, 0, width > 1 ? channels : 0)]!;
     if (width === 1) continue;
     const last = row + width - 1;
     for (let p = row + 1, o = p * channels; p < last; p++, o += channels) {
@@ -54,9 +59,9 @@ export function importanceWeights(
       const eg = Math.abs(g - data[l + 1]! - data[h + 1]!) + Math.abs(g - data[u + 1]! - data[d + 1]!);
       const eb = Math.abs(b - data[l + 2]! - data[h + 2]!) + Math.abs(b - data[u + 2]! - data[d + 2]!);
       const contrast = er > eg ? (er > eb ? er : eb) : eg > eb ? eg : eb;
-      weights[pixelToUnique[p]!]! += weightOf[contrast]!;
+      weights[pixelToUnique[p - shift]!]! += weightOf[contrast]!;
     }
-    weights[pixelToUnique[last]!]! += weightOf[contrastAt(data, last * channels, up, down, -channels, 0)]!;
+    weights[pixelToUnique[last - shift]!]! += weightOf[contrastAt(data, last * channels, up, down, -channels, 0)]!;
   }
   return weights;
 }
