@@ -40,7 +40,8 @@ export interface QuantizeResult {
  * Reduces an image to at most `k` colours with weighted mini-batch k-means over its unique
  * colours, refined by exact Lloyd passes, then maps every pixel to its exact nearest entry.
  * Fully transparent pixels (RGBA, alpha 0) keep transparency through one reserved entry;
- * partially transparent colours are clustered with alpha as a fourth component.
+ * partially transparent colours are clustered with alpha as a fourth component. A large RGB
+ * photo (≥ 4 Mpx) is clustered from a sample of its rows; its pixels are still mapped exactly.
  */
 export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): QuantizeResult {
   const resolved = resolveQuantizeInput(image, options);
