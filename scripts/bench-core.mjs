@@ -688,20 +688,23 @@ ratio(
   'K=256 kpress compress (end to end) ÷ sharp palette PNG 256 colours default effort',
   get(MOSAIC_NAME, 256, 'kpress-cli'),
   get(MOSAIC_NAME, 256, 'sharp-default'),
-  0.35,
+  0.25,
 );
 ratio(
   'K=16  kpress compress (end to end) ÷ sharp palette PNG 16 colours default effort',
   get(MOSAIC_NAME, 16, 'kpress-cli'),
   get(MOSAIC_NAME, 16, 'sharp-default'),
-  0.6,
+  0.45,
 );
-ratio(
-  'K=256 kpress quantize+map alone ÷ sharp palette PNG 256 colours default effort',
-  get(MOSAIC_NAME, 256, 'kpress'),
-  get(MOSAIC_NAME, 256, 'sharp-default'),
-  0.2,
-);
+{
+  // The issue's target for quantize alone is a time, not a ratio.
+  const quantized = get(MOSAIC_NAME, 256, 'kpress');
+  const text = quantized
+    ? `K=256 kpress quantize+map alone (in-process): ${fmt.ms(quantized.ms)} ms (target ≤ 600 ms) ${passMiss(quantized.ms, 600)}`
+    : 'K=256 kpress quantize+map alone: n/a (not measured)';
+  console.log(`  ${text}`);
+  line(text, quantized ? { ms: quantized.ms, target: 600, pass: quantized.ms <= 600 } : {});
+}
 {
   const cli = get(MOSAIC_NAME, 256, 'kpress-cli');
   if (cli?.timingsMs) {

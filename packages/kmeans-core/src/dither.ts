@@ -1,5 +1,5 @@
 import { type ColorSpace, srgbToOklab } from './colour-space.js';
-import { findNearest, Nearest } from './nearest.js';
+import { CentreNeighbours } from './centre-neighbours.js';
 
 /**
  * How far past the 0–255 range a dithered target may go before the error added to it is scaled
@@ -26,7 +26,7 @@ const INCOMING_DAMPING = 0.8;
 /**
  * Floyd–Steinberg error diffusion in RGB, serpentine scan. Each pixel takes the entry nearest
  * (in the clustering space) to its colour plus the diffused error; nearest entries are cached
- * per 24-bit colour. The error carried forward is the difference between the clamped target that
+ * per 24-bit colour and searched from the previous pixel's entry. The error carried forward is the difference between the clamped target that
  * was looked up and the chosen entry, so it stays bounded where the palette cannot reach; very
  * large incoming errors are damped (libimagequant's rule). Only opaque pixels are
  * dithered: translucent and transparent ones keep their undithered index (`baseIndices`), and
@@ -56,7 +56,11 @@ export function floydSteinberg(
 
   const cache = new Int16Array(1 << 24).fill(-1);
   const point = new Float64Array(3);
-  const nearest = new Nearest();
+  // Dithered targets take millions of distinct colours on a large photo: each is searched from
+  // the previous pixel's entry (sorted neighbour lists) instead of against every entry.
+  const neighbours = new CentreNeighbours(k, 3);
+  neighbours.update(centres);
+  let previous = 0;
   const out = baseIndices.slice();
   const rowWidth = (width + 2) * 3;
   let current = new Float32Array(rowWidth);
@@ -82,9 +86,10 @@ export function floydSteinberg(
       let slot = cache[key]!;
       if (slot < 0) {
         writePoint(space, r, g, b, point, 0);
-        slot = findNearest(point, 0, centres, k, 3, nearest).index;
+        slot = neighbours.search(point, 0, previous);
         cache[key] = slot;
       }
+      previous = slot;
       const entry = opaqueEntries[slot]!;
       out[p] = entry;
       const er = r - palette[entry * 3]!;

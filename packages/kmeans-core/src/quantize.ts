@@ -1,3 +1,4 @@
+import { mapPixelsCached, sampleRows } from './cached-mapping.js';
 import { buildHistogram, type ColourHistogram } from './colour-histogram.js';
 import { fromWorkingSpace, toWorkingSpace } from './colour-space.js';
 import { floydSteinberg } from './dither.js';
@@ -39,11 +40,22 @@ export interface QuantizeResult {
  * Reduces an image to at most `k` colours with weighted mini-batch k-means over its unique
  * colours, refined by exact Lloyd passes, then maps every pixel to its exact nearest entry.
  * Fully transparent pixels (RGBA, alpha 0) keep transparency through one reserved entry;
- * partially transparent colours are clustered with alpha as a fourth component.
+ * partially transparent colours are clustered with alpha as a fourth component. A large RGB
+ * photo (≥ 4 Mpx) is clustered from a sample of its rows; its pixels are still mapped exactly.
  */
 export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): QuantizeResult {
   const resolved = resolveQuantizeInput(image, options);
-  const histogram = buildHistogram(image.data, image.channels);
+  // A large photo is clustered from a sample of its rows, then every pixel is mapped exactly.
+  let rowStep = sampleRowStep(image);
+  let histogram = buildHistogram(
+    rowStep > 1 ? sampleRows(image.data, image.channels, image.width, image.height, rowStep) : image.data,
+    image.channels,
+  );
+  if (rowStep > 1 && histogram.size <= BINNING_THRESHOLD) {
+    // Few colours (a graphic, not a photo): the sample may miss some, so count them all.
+    rowStep = 1;
+    histogram = buildHistogram(image.data, image.channels);
+  }
   const alpha = histogram.alpha && hasTranslucency(histogram.alpha) ? histogram.alpha : null;
   const dimension = alpha ? 4 : 3;
   const transparent = alpha ? findTransparent(histogram, alpha) : -1;
@@ -68,6 +80,7 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
         histogram.pixelToUnique,
         histogram.size,
         resolved.k,
+        rowStep,
       )
     : histogram.weights;
   const weights = transparent >= 0 ? Float64Array.from(memberOf, (u) => clusterWeights[u]!) : clusterWeights;
@@ -102,6 +115,8 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
   // Match against the rounded palette that will really be written.
   const paletteCentres = new Float64Array(entries * dimension);
   toWorkingSpace(resolved.colorSpace, ...splitChannels(palette8, entries, dimension), paletteCentres);
+  const common = { miniBatchSteps, lloydIterations, iterations: miniBatchSteps + lloydIterations, converged };
+  if (rowStep > 1) return mapSampled(image, resolved, palette8, paletteCentres, entries, common);
   const memberLabels = mapToNearest(points, dimension, paletteCentres, entries, guesses);
 
   // Labels of every unique colour, the transparent one on an extra entry.
@@ -122,10 +137,25 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
   }
   const finalLabels = Uint8Array.from(uniqueLabels, (label) => remap[label]!);
   const pixelToUnique = histogram.pixelToUnique;
-  let indices: Uint8Array = new Uint8Array(pixelToUnique.length);
+  const indices = new Uint8Array(pixelToUnique.length);
   for (let p = 0; p < indices.length; p++) indices[p] = finalLabels[pixelToUnique[p]!]!;
 
-  let quality = histogramQuality(histogram, finalLabels, palette, transparent, indices.length);
+  const quality = histogramQuality(histogram, finalLabels, palette, transparent, indices.length);
+  return finish(image, resolved, palette, paletteAlpha, indices, quality, { ...common, uniqueColours: histogram.size });
+}
+
+type ClusteringStats = Omit<QuantizeStats, keyof Quality | 'uniqueColours'>;
+
+/** Dithers when asked (then measures the error again) and assembles the result. */
+function finish(
+  image: QuantizeImage,
+  resolved: ResolvedQuantizeOptions,
+  palette: Uint8Array,
+  paletteAlpha: Uint8Array | null,
+  indices: Uint8Array,
+  quality: Quality,
+  stats: ClusteringStats & { readonly uniqueColours: number },
+): QuantizeResult {
   if (resolved.dither) {
     indices = floydSteinberg(
       image.data,
@@ -140,21 +170,56 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
     );
     quality = measureQuality(image.data, image.channels, indices, palette);
   }
+  return { palette, paletteAlpha, indices, options: resolved, stats: { ...quality, ...stats } };
+}
 
-  return {
+/**
+ * RGB images of at least this many pixels are clustered from every n-th row, n chosen so that
+ * about SAMPLE_PIXELS take part: on a 12-MP photo, building the unique-colour table and the
+ * importance map of every pixel cost more than all the clustering (measured: PSNR within 0.01 dB).
+ */
+const SAMPLING_PIXELS = 1 << 22;
+const SAMPLE_PIXELS = 1 << 20;
+
+function sampleRowStep(image: QuantizeImage): number {
+  const pixels = image.width * image.height;
+  if (image.channels !== 3 || pixels < SAMPLING_PIXELS) return 1;
+  return Math.min(image.height, Math.ceil(pixels / SAMPLE_PIXELS));
+}
+
+/** Exact nearest entry of every pixel through a colour cache, then unused entries dropped. */
+function mapSampled(
+  image: QuantizeImage,
+  resolved: ResolvedQuantizeOptions,
+  palette8: Uint8Array,
+  paletteCentres: Float64Array,
+  entries: number,
+  stats: ClusteringStats,
+): QuantizeResult {
+  const mapping = mapPixelsCached(image.data, resolved.colorSpace, paletteCentres, palette8, entries);
+  const identity = Uint32Array.from({ length: entries }, (_, entry) => entry);
+  const { remap, size } = compactPalette(identity, mapping.usage, entries, () => 255);
+  const palette = new Uint8Array(size * 3);
+  for (let entry = 0; entry < entries; entry++) {
+    const target = remap[entry]!;
+    if (target >= 0) palette.set(palette8.subarray(entry * 3, entry * 3 + 3), target * 3);
+  }
+  const finalLabels = Uint8Array.from(remap, (target) => Math.max(0, target));
+  const indices = mapping.labels;
+  for (let p = 0; p < indices.length; p++) indices[p] = finalLabels[indices[p]!]!;
+  const mse = mapping.squaredError / (3 * indices.length);
+  return finish(
+    image,
+    resolved,
     palette,
-    paletteAlpha,
+    null,
     indices,
-    options: resolved,
-    stats: {
-      ...quality,
-      uniqueColours: histogram.size,
-      miniBatchSteps,
-      lloydIterations,
-      iterations: miniBatchSteps + lloydIterations,
-      converged,
+    { mse, psnr: psnrFromMse(mse) },
+    {
+      ...stats,
+      uniqueColours: mapping.uniqueColours,
     },
-  };
+  );
 }
 
 /** Colours beyond this count are clustered coarse to fine: grid cells first, then every colour. */

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CompressParams } from '@kpress/job-contract';
-import { CompressFailedError, createCpuPool } from '@kpress/worker';
+import { CompressFailedError, createCpuPool } from '@kpress/worker/cpu-pool';
 import type { Logger } from 'pino';
 import { readInput, writeOutput } from '../local-files.js';
 import type { BatchOutcome } from './batch-summary.js';

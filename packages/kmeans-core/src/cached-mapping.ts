@@ -1,0 +1,109 @@
+import { CentreNeighbours } from './centre-neighbours.js';
+import { type ColorSpace, srgbToOklab } from './colour-space.js';
+import { assertNever } from './errors.js';
+
+export interface CachedMapping {
+  /** Palette entry of every pixel. */
+  readonly labels: Uint8Array;
+  /** Pixels mapped to each entry. */
+  readonly usage: Float64Array;
+  /** Sum over pixels and R, G, B of the squared error against the 8-bit palette. */
+  readonly squaredError: number;
+  /** Distinct colours met. */
+  readonly uniqueColours: number;
+}
+
+/**
+ * Maps every pixel of an RGB image to its exact nearest palette entry (in the working space,
+ * against the rounded palette) without a histogram of the whole image: a colour is searched on
+ * first sight (from the entry found for a colour nearby), and its entry kept in a table indexed by the
+ * packed colour (2^24 16-bit slots, 32 MB). Every later pixel of that colour is one look-up.
+ * For large photos, where building the full unique-colour table costs as much as this pass.
+ */
+export function mapPixelsCached(
+  data: Uint8Array | Uint8ClampedArray,
+  space: ColorSpace,
+  paletteCentres: Float64Array,
+  palette8: Uint8Array,
+  entries: number,
+): CachedMapping {
+  const pixels = data.length / 3;
+  const labels = new Uint8Array(pixels);
+  const slots = new Uint16Array(1 << 24); // entry + 1; 0 = not met yet
+  const neighbours = new CentreNeighbours(entries, 3);
+  neighbours.update(paletteCentres);
+  // Where to start the search for a new colour: the entry last found for its 6-bit cell (a colour
+  // nearby), or else the previous pixel's.
+  const cellGuesses = new Uint16Array(1 << 18); // entry + 1; 0 = none yet
+  const point = new Float64Array(3);
+  let squaredError = 0;
+  let uniqueColours = 0;
+  let label = 0;
+  const counts = new Uint32Array(entries);
+  const run = Math.min(pixels, ROW);
+  for (let p = 0, o = 0; p < pixels;) {
+    // Integer sums over short runs (at most 3 · 255² · ROW < 2^31), added up as a double.
+    let runError = 0;
+    for (const end = Math.min(pixels, p + run); p < end; p++, o += 3) {
+      const r = data[o]!;
+      const g = data[o + 1]!;
+      const b = data[o + 2]!;
+      const key = (r << 16) | (g << 8) | b;
+      const slot = slots[key]!;
+      if (slot === 0) {
+        toPoint(space, r, g, b, point);
+        const cell = ((r >> 2) << 12) | ((g >> 2) << 6) | (b >> 2);
+        const guess = cellGuesses[cell]!;
+        label = neighbours.search(point, 0, guess === 0 ? label : guess - 1);
+        cellGuesses[cell] = label + 1;
+        slots[key] = label + 1;
+        uniqueColours++;
+      } else {
+        label = slot - 1;
+      }
+      labels[p] = label;
+      counts[label]!++;
+      const e = label * 3;
+      const dr = r - palette8[e]!;
+      const dg = g - palette8[e + 1]!;
+      const db = b - palette8[e + 2]!;
+      runError = (runError + dr * dr + dg * dg + db * db) | 0;
+    }
+    squaredError += runError;
+  }
+  const usage = Float64Array.from(counts);
+  return { labels, usage, squaredError, uniqueColours };
+}
+
+/** Pixels per integer error sum: 3 · 255² · 8192 < 2^31. */
+const ROW = 8192;
+
+function toPoint(space: ColorSpace, r: number, g: number, b: number, out: Float64Array): void {
+  switch (space) {
+    case 'rgb':
+      out[0] = r;
+      out[1] = g;
+      out[2] = b;
+      return;
+    case 'oklab':
+      srgbToOklab(r, g, b, out, 0);
+      return;
+    default:
+      assertNever(space);
+  }
+}
+
+/** The rows 0, step, 2·step … of an image, one after another (a sample for clustering). */
+export function sampleRows(
+  data: Uint8Array | Uint8ClampedArray,
+  channels: 3 | 4,
+  width: number,
+  height: number,
+  step: number,
+): Uint8Array {
+  const rowBytes = width * channels;
+  const rows = Math.ceil(height / step);
+  const out = new Uint8Array(rows * rowBytes);
+  for (let r = 0; r < rows; r++) out.set(data.subarray(r * step * rowBytes, (r * step + 1) * rowBytes), r * rowBytes);
+  return out;
+}
