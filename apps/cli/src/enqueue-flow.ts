@@ -21,7 +21,7 @@ export function reportUrls(destination: string, runId: string): { html: string; 
 export async function runEnqueueFlow(
   session: RunSession,
   request: EnqueueRequest,
-  options: { readonly wait: boolean },
+  options: { readonly wait: boolean; readonly shard?: number },
   context: CommandContext,
 ): Promise<number> {
   const { stdout, stderr } = context;
@@ -32,11 +32,13 @@ export async function runEnqueueFlow(
   try {
     let progress;
     try {
+      // A new run goes to the chosen shard (--shard) or one picked by its id; a resumed one stays on its own.
+      const shard = await session.shards.place(request.runId, options.shard);
       progress = await enqueueRun(request, {
         store: session.store,
         runs: session.runs,
         failureMemory: session.failureMemory,
-        queue: session.queue,
+        queue: shard.queue,
         // Not logger.child({ runId }): enqueueRun names the run in its lines itself (schedule ticks share it).
         logger: context.logger,
         signal: interrupt.signal,
