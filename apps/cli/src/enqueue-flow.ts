@@ -1,7 +1,8 @@
 import { parseS3Url, reportKeys } from '@kpress/job-contract';
 import { type EnqueueRequest, enqueueRun, formatStatus, RunRefusedError, watchRun } from '@kpress/producer';
-import { RunConflictError, RunExistsError, type RunSnapshot } from '@kpress/runs';
+import { RunConflictError, RunExistsError, runKeys, type RunSnapshot } from '@kpress/runs';
 import type { CommandContext } from './commands/command.js';
+import { replicaConfirmer } from './replica-confirm.js';
 import type { RunSession } from './run-session.js';
 import { UsageError } from './usage-error.js';
 
@@ -34,6 +35,7 @@ export async function runEnqueueFlow(
     try {
       // A new run goes to the chosen shard (--shard) or one picked by its id; a resumed one stays on its own.
       const shard = await session.shards.place(request.runId, options.shard);
+      const confirm = replicaConfirmer(session.redis, context.logger);
       progress = await enqueueRun(request, {
         store: session.store,
         runs: session.runs,
@@ -61,6 +63,7 @@ export async function runEnqueueFlow(
             `${entry.action.padEnd(5)} ${entry.source}${entry.output ? ` → ${entry.output}` : ''}${entry.reason ? ` (${entry.reason})` : ''}\n`,
           ),
         onRunComplete: (id) => session.complete(id),
+        ...(confirm === null ? {} : { confirmWrites: () => confirm(runKeys(shard.prefix, request.runId).hash) }),
       });
     } catch (error) {
       if (isTerminal(stderr)) stderr.write('\n');

@@ -1,6 +1,6 @@
 import { newRunId, parseS3Url, parseScheduleTick, scheduleLockKey } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
-import { RunConflictError } from '@kpress/runs';
+import { RunConflictError, runKeys } from '@kpress/runs';
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -21,6 +21,8 @@ export interface ScheduleTickDeps {
   /** Buckets runs may read and write (KPRESS_ALLOWED_BUCKETS), checked again on every tick. Default: any. */
   readonly allowedBuckets?: ReadonlySet<string> | null;
   readonly onRunComplete: (runId: string) => Promise<void>;
+  /** On Redis Cluster: waits until a replica holds the writes made to `key`'s master (see EnqueueDeps.confirmWrites). */
+  readonly confirmWrites?: ((key: string) => Promise<void>) | null;
 }
 
 export type ScheduleTickResult =
@@ -77,6 +79,7 @@ export function createScheduleTickProcessor(deps: ScheduleTickDeps): (job: Job) 
           queue: shard.queue,
           logger: log,
           onRunComplete: deps.onRunComplete,
+          ...(deps.confirmWrites ? { confirmWrites: () => deps.confirmWrites!(runKeys(shard.prefix, runId).hash) } : {}),
         },
       );
       let progress;

@@ -26,6 +26,7 @@ import type { Logger } from 'pino';
 import { connectRedis, createObjectStore } from '../clients.js';
 import type { Config } from '../config.js';
 import { integerFlag } from '../integer-flag.js';
+import { replicaConfirmer } from '../replica-confirm.js';
 import { completeRun } from '../run-completion.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
@@ -224,6 +225,7 @@ function startWorkers(
       prefix: config.prefix,
       store,
       shards,
+      confirmWrites: replicaConfirmer(redis, logger),
       logger,
       maxInputBytes: config.maxInputBytes,
       allowedBuckets: config.allowedBuckets,
