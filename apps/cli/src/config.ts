@@ -144,7 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const untagged = e.KPRESS_PREFIX.find((prefix) => !/\{[^}]+\}/.test(prefix));
   if (e.REDIS_CLUSTER_NODES !== undefined && untagged !== undefined) {
     throw new UsageError(
-      'environment variable KPRESS_PREFIX must hold a {hash tag} such as {kpress} in each prefix with REDIS_CLUSTER_NODES: ' +
+      'environment variable KPRESS_PREFIX must hold a {hash tag} such as {kpress} with REDIS_CLUSTER_NODES (in each prefix of a list): ' +
         `a run's keys and Lua scripts must stay in one hash slot (received ${JSON.stringify(untagged)})`,
     );
   }
