@@ -97,6 +97,8 @@ export interface EnqueueDeps {
    * replica holds the batch's writes (WAIT), so a failover cannot take back jobs the run counts.
    */
   readonly confirmWrites?: () => Promise<void>;
+  /** How long a batch failed by Redis is retried before the listing fails. Default BATCH_RETRY_MS. */
+  readonly retryWindowMs?: number;
 }
 
 /** Objects examined per batch: bounded memory, one addBulk per batch. */
@@ -196,7 +198,7 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
     jobs: base.jobs + progress.queued + progress.failed,
   };
   const completed = await retryWithin(
-    BATCH_RETRY_MS,
+    deps.retryWindowMs ?? BATCH_RETRY_MS,
     'closing the listing',
     async () => {
       const lost = await deps.runs.reconcileListing(runId, expected);
@@ -265,7 +267,7 @@ async function listInBatches(request: EnqueueRequest, deps: EnqueueDeps, progres
     return 'done';
   };
   const retryingRedis = <T>(what: string, step: () => Promise<T>): Promise<T> =>
-    request.dryRun ? step() : retryWithin(BATCH_RETRY_MS, what, step, deps);
+    request.dryRun ? step() : retryWithin(deps.retryWindowMs ?? BATCH_RETRY_MS, what, step, deps);
   for await (const object of request.objects) {
     if (deps.signal?.aborted) throw new Error('interrupted (SIGINT)');
     batch.push(object);
