@@ -1,19 +1,49 @@
 // Child-process helpers shared by the pipeline and scale benchmarks.
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** CPU seconds (user + system, all threads) a live process has used, from /proc; null elsewhere. */
+/** CPU seconds (user + system, all threads) a live process and its descendants have used, from /proc; null elsewhere. */
 export async function processCpuSeconds(pid) {
+  const own = await statOf(pid);
+  if (own === null) return null;
+  // A kpress worker compresses in child processes (its CPU pool): count the whole tree, children
+  // included while they live (a child's time reaches its parent's cutime only when it exits).
+  let seconds = own.cpuSeconds;
+  for (const child of await descendantsOf(pid)) seconds += (await statOf(child))?.cpuSeconds ?? 0;
+  return seconds;
+}
+
+/** utime + stime (+ cutime + cstime: children that have exited) of one process, and its parent. */
+async function statOf(pid) {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
+    const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    return { parent: Number(fields[1]), cpuSeconds: ticks / 100 }; // USER_HZ is 100 on Linux
   } catch {
     return null;
   }
+}
+
+/** Every live process below `pid`. */
+async function descendantsOf(pid) {
+  const parents = new Map();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await statOf(Number(entry));
+    if (stat !== null) parents.set(Number(entry), stat.parent);
+  }
+  const below = [];
+  let frontier = [pid];
+  while (frontier.length > 0) {
+    const next = [...parents].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+    below.push(...next);
+    frontier = next;
+  }
+  return below;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { parseS3Url, reportKeys } from '@kpress/job-contract';
-import { type EnqueueRequest, enqueueRun, formatStatus, RunRefusedError, watchRun } from '@kpress/producer';
+import { type EnqueueRequest, enqueueRun, formatStatus, RunRefusedError, wakeOnJobEvents, watchRun } from '@kpress/producer';
 import { RunConflictError, RunExistsError, runKeys, type RunSnapshot } from '@kpress/runs';
 import type { CommandContext } from './commands/command.js';
 import { replicaConfirmer } from './replica-confirm.js';
@@ -101,6 +101,12 @@ export async function runEnqueueFlow(
   }
 }
 
+/**
+ * The longest wait between two reads of a followed run: job events end a wait at once, so this
+ * only bounds how late `--wait` sees changes no job announces (listing done, cancel, a failed run).
+ */
+const POLL_FALLBACK_MS = 1_000;
+
 /** Follows a run to its end; null when Ctrl-C stopped the waiting (the run goes on). */
 export async function waitForRun(
   session: RunSession,
@@ -109,8 +115,11 @@ export async function waitForRun(
   context: CommandContext,
   options: { readonly summary: boolean } = { summary: true },
 ): Promise<RunSnapshot | null> {
+  // The events of the run's own shard's queue.
+  const shard = await session.shards.locate(runId);
+  const wake = await wakeOnJobEvents(session.redis, shard?.prefix ?? context.config.prefix, runId);
   try {
-    const final = await watchRun(session.runs, runId, { intervalMs: 500, output: context.stderr, signal });
+    const final = await watchRun(session.runs, runId, { intervalMs: POLL_FALLBACK_MS, wake, output: context.stderr, signal });
     if (!options.summary) return final;
     const [failures, skippedFailures] = await Promise.all([
       session.runs.failures(runId, 50),
@@ -125,6 +134,8 @@ export async function waitForRun(
         `  follow it: kpress status ${runId} --wait\n  cancel it: kpress cancel ${runId}\n`,
     );
     return null;
+  } finally {
+    await wake.close();
   }
 }
 

@@ -13,3 +13,8 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
 });
+
+// The command has returned: whatever it left open (a connection a failure path did not close)
+// must not keep the process alive as a zombie. Output still drains within the grace period.
+const EXIT_GRACE_MS = 5_000;
+setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();

@@ -10,6 +10,7 @@ export {
 } from './enqueue-run.js';
 export { HEAD_CONCURRENCY } from './enqueue-checks.js';
 export { formatDuration, formatStatus, pace, progressBar, progressLine, watchRun, type WatchOptions } from './run-progress.js';
+export { POLL_ONLY, type RunWake, wakeOnJobEvents } from './run-wake.js';
 export { PRODUCER_NODE_OPTIONS } from './node-options.js';
 export { objectsFromManifest, objectsUnderPrefix, type SourceObject } from './source-objects.js';
 export { createScheduleTickProcessor, type ScheduleTickDeps, type ScheduleTickResult } from './schedule-tick.js';

@@ -1,6 +1,7 @@
 import { formatBytes } from '@kpress/format';
 import { FINAL_STATES, type JobFailureRecord, type RunSnapshot, type RunStore } from '@kpress/runs';
 import { pause } from './pause.js';
+import { POLL_ONLY, type RunWake } from './run-wake.js';
 
 /** Images finished per second since the run was created, and the time left at that pace. */
 export function pace(snapshot: RunSnapshot, now: number): { perSecond: number; etaSeconds: number | null } {
@@ -88,15 +89,18 @@ export function formatStatus(
 }
 
 export interface WatchOptions {
+  /** The longest wait between two reads of the run (the poll when no event comes). */
   readonly intervalMs: number;
+  /** Events that end a wait early (e.g. wakeOnJobEvents); a plain poll without. */
+  readonly wake?: RunWake;
   /** Where progress goes (stderr): a redrawn bar on a terminal, a plain line per change otherwise. */
   readonly output: NodeJS.WritableStream & { isTTY?: boolean };
   readonly signal?: AbortSignal;
 }
 
 /**
- * Follows a run until it completes, reading its counters (one Redis round trip per interval,
- * whatever the run's size). Returns the final snapshot.
+ * Follows a run until it completes, reading its counters (one Redis round trip per read, whatever
+ * the run's size) after each event of its jobs, at least every `intervalMs`. Returns the final snapshot.
  */
 export async function watchRun(runs: RunStore, runId: string, options: WatchOptions): Promise<RunSnapshot> {
   const tty = options.output.isTTY === true;
@@ -138,7 +142,7 @@ export async function watchRun(runs: RunStore, runId: string, options: WatchOpti
       if (tty && !snapshot.complete) options.output.write('\n');
       return snapshot;
     }
-    await pause(options.intervalMs, options.signal);
+    await (options.wake ?? POLL_ONLY).next(options.intervalMs, options.signal);
     if (options.signal?.aborted) throw new Error('stopped waiting');
   }
 }

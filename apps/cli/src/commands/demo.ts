@@ -9,7 +9,7 @@ import { IMAGE_QUEUE, newRunId, reportKeys } from '@kpress/job-contract';
 import { findOrStartRedis, kpressEnvironment, startEmbeddedS3 } from '@kpress/local-services';
 import { createS3ObjectStore } from '@kpress/object-store';
 import { formatBytes } from '@kpress/format';
-import { enqueueRun, formatStatus, objectsUnderPrefix, watchRun } from '@kpress/producer';
+import { enqueueRun, formatStatus, objectsUnderPrefix, wakeOnJobEvents, watchRun } from '@kpress/producer';
 import { createFailureMemory, createRunStore } from '@kpress/runs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -153,11 +153,13 @@ export async function runDemo(argv: string[], context: CommandContext): Promise<
       },
     );
     say(`Run ${runId}: queued ${progress.queued} jobs (${progress.notImages} object not an image)`);
+    const wake = await wakeOnJobEvents(redis, prefix, runId);
     const final = await watchRun(runs, runId, {
-      intervalMs: 250,
+      intervalMs: 1_000,
+      wake,
       output: context.stderr,
       signal: interrupted.signal,
-    });
+    }).finally(() => wake.close());
     const seconds = (performance.now() - started) / 1000;
 
     // The worker that finished the run writes its report just after; wait for it (bounded).
