@@ -81,7 +81,7 @@ describe('shards: KPRESS_PREFIX lists several prefixes', () => {
     return runIds;
   }
 
-  it('on one Redis, two prefixes: runs placed on each complete, one worker serving both, status and runs find them', async () => {
+  it('on one Redis, two prefixes: runs placed on each complete, one worker serving both; status, runs, report, cancel and retry find them', async () => {
     const prefixes = [`kpress-shard-${id}-0`, `kpress-shard-${id}-1`];
     const env = { KPRESS_PREFIX: prefixes.join(',') };
     const worker = h.startWorker(['--concurrency', '2'], env);
@@ -95,6 +95,17 @@ describe('shards: KPRESS_PREFIX lists several prefixes', () => {
         );
         assert.equal(await h.redis.exists(`${prefixes[1 - i]}:run:${runId}`), 0, `run ${runId} is not under ${prefixes[1 - i]}`);
       }
+      // The other run commands find a run on the second shard too.
+      const onSecond = runIds[1]!;
+      const report = await h.cli(['report', onSecond, '--json'], env);
+      assert.equal(report.code, 0, report.stderr);
+      assert.equal((JSON.parse(report.stdout) as { written: boolean }).written, true, 'its report was written when it completed');
+      const cancel = await h.cli(['cancel', onSecond], env);
+      assert.equal(cancel.code, 0, cancel.stderr);
+      assert.match(cancel.stdout, new RegExp(`run ${onSecond} is complete already: nothing to cancel`));
+      const retry = await h.cli(['retry', onSecond], env);
+      assert.equal(retry.code, 0, retry.stderr);
+      assert.match(retry.stdout, new RegExp(`run ${onSecond} has no failed images: nothing to retry`));
       const unknown = await h.cli(['status', 'no-such-run'], env);
       assert.equal(unknown.code, 2);
       assert.match(unknown.stderr, new RegExp(`no run no-such-run in Redis \\(KPRESS_PREFIX=${prefixes.join(',')}\\)`));
