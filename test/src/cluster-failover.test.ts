@@ -15,6 +15,7 @@ interface RunJson {
 }
 
 const IMAGES = 40;
+const LISTED_IMAGES = 24;
 
 /**
  * Issue 15: kpress on a real Redis Cluster (3 masters, 3 replicas of redis-server on loopback),
@@ -38,8 +39,8 @@ describe('Redis Cluster: REDIS_CLUSTER_NODES, and a master killed mid-run', () =
     await cluster.stop();
   });
 
-  const statusOf = async (runId: string): Promise<RunJson | undefined> => {
-    const result = await h.cli(['status', runId, '--json'], extra);
+  const statusOf = async (runId: string, env = extra): Promise<RunJson | undefined> => {
+    const result = await h.cli(['status', runId, '--json'], env);
     return result.stdout === '' ? undefined : (JSON.parse(result.stdout) as RunJson);
   };
 
@@ -106,4 +107,68 @@ describe('Redis Cluster: REDIS_CLUSTER_NODES, and a master killed mid-run', () =
       await worker.stop();
     }
   });
+
+  it(`queues ${LISTED_IMAGES} images, the run's master killed with SIGKILL while the producer is still listing: the producer goes on, every image done once`, async () => {
+    const runId = 'failover-listing';
+    // A prefix of its own, on a master that still has its replica (the test above killed one).
+    let listingPrefix = '';
+    for (let n = 0; listingPrefix === '' && n < 100; n++) {
+      const candidate = `{kpl${n}-${prefix.slice(1, -1)}}`;
+      if (await hasReplica(await cluster.masterOf(`${candidate}:x`))) listingPrefix = candidate;
+    }
+    const listingEnv = { ...extra, KPRESS_PREFIX: listingPrefix };
+    const photos = await makePhotos(LISTED_IMAGES);
+    for (const photo of photos) await h.store.put(h.source, `fl/${photo.name}`, photo.body, { contentType: 'image/jpeg' });
+    const worker = h.startWorker(['--concurrency', '2'], listingEnv);
+    try {
+      // Back-pressure keeps the listing going for as long as the workers take: batches of 4.
+      const enqueue = h.cli(
+        ['enqueue', `s3://${h.source}/fl/`, '--to', `s3://${h.destination}/fl/`, '--run-id', runId, '--max-queued', '4'],
+        listingEnv,
+      );
+      const before = await eventually(
+        async () => {
+          const run = await statusOf(runId, listingEnv);
+          return run !== undefined && run.state === 'listing' && run.listed >= 8 ? run : undefined;
+        },
+        60_000,
+        'the listing under way',
+      );
+      const runKey = `${listingPrefix}:run:${runId}`;
+      const master = await cluster.masterOf(runKey);
+      await cluster.kill(master);
+      const promoted = await cluster.waitForFailover(runKey, master);
+      assert.notEqual(promoted, master);
+      const listed = await enqueue;
+      assert.equal(listed.code, 0, `the producer survived the failover: ${listed.stderr}`);
+      const final = await eventually(
+        async () => {
+          const run = await statusOf(runId, listingEnv);
+          return run?.state === 'done' ? run : undefined;
+        },
+        90_000,
+        'the run to complete after the failover',
+      );
+      assert.deepEqual([final.listed, final.jobs, final.done, final.failed], [LISTED_IMAGES, LISTED_IMAGES, LISTED_IMAGES, 0]);
+      let outputs = 0;
+      for await (const object of h.store.list(h.destination, 'fl/')) if (object.key.endsWith('.png')) outputs++;
+      assert.equal(outputs, LISTED_IMAGES);
+      process.stderr.write(
+        `cluster failover while listing: ${LISTED_IMAGES} images, master :${master} killed at ${before.listed} listed, ` +
+          `replica :${promoted} promoted, ${final.done} done once each, ${final.failed} failed\n`,
+      );
+    } finally {
+      await worker.stop();
+    }
+  });
 });
+
+/** Whether the master on `port` has a replica connected (one that can take over). */
+async function hasReplica(port: number): Promise<boolean> {
+  const node = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+  try {
+    return /connected_slaves:[1-9]/.test(await node.info('replication'));
+  } finally {
+    node.disconnect();
+  }
+}

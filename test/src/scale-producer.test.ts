@@ -242,6 +242,8 @@ describe('archive scale: back-pressure and a producer that resumes', () => {
           queue: h.queue,
           logger: pino({ level: 'silent' }),
           onRunComplete: () => Promise.resolve(),
+          // A dead producer retries nothing.
+          retryWindowMs: 0,
         },
       ),
       /killed between addBulk and commit/,

@@ -14,7 +14,15 @@ export interface Config {
    * seed nodes (username, password and TLS still come from REDIS_URL). Default: null, one server.
    */
   readonly redisClusterNodes: readonly { readonly host: string; readonly port: number }[] | null;
-  /** Prefix of every Redis key (KPRESS_PREFIX); default "kpress". */
+  /**
+   * The shards of KPRESS_PREFIX (a comma-separated list; default "kpress"): each prefix holds its
+   * own image queue and the runs placed on it. One prefix is one shard, as kpress always was.
+   */
+  readonly prefixes: readonly string[];
+  /**
+   * The first prefix, the home shard: schedules, remembered failures and source → destination
+   * pairs live there, whatever shard a run is placed on.
+   */
   readonly prefix: string;
   /** Whether KPRESS_PREFIX was set: `kpress demo` otherwise keeps to a private prefix of its own. */
   readonly prefixSet: boolean;
@@ -55,9 +63,13 @@ const schema = z.object({
     .default('redis://127.0.0.1:6379'),
   KPRESS_PREFIX: z
     .string()
-    .min(1)
-    .regex(/^[^\s:]+$/, 'must not contain spaces or colons')
-    .default('kpress'),
+    .default('kpress')
+    .transform((v) => v.split(',').map((prefix) => prefix.trim()))
+    .refine(
+      (list) => list.every((prefix) => /^[^\s:,]+$/.test(prefix)),
+      'must be a prefix, or a comma-separated list of prefixes, without spaces or colons',
+    )
+    .refine((list) => new Set(list).size === list.length, 'must not name a prefix twice'),
   S3_ENDPOINT: z.string().url('must be a URL such as http://127.0.0.1:9000').optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_FORCE_PATH_STYLE: booleanString.optional(),
@@ -129,10 +141,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (e.REDIS_TLS_CA_FILE !== undefined && !e.REDIS_URL.startsWith('rediss://')) {
     throw new UsageError('environment variable REDIS_TLS_CA_FILE needs a rediss:// REDIS_URL (TLS)');
   }
-  if (e.REDIS_CLUSTER_NODES !== undefined && !/\{[^}]+\}/.test(e.KPRESS_PREFIX)) {
+  const untagged = e.KPRESS_PREFIX.find((prefix) => !/\{[^}]+\}/.test(prefix));
+  if (e.REDIS_CLUSTER_NODES !== undefined && untagged !== undefined) {
     throw new UsageError(
-      'environment variable KPRESS_PREFIX must hold a {hash tag} such as {kpress} with REDIS_CLUSTER_NODES: ' +
-        `a run's keys and Lua scripts must stay in one hash slot (received ${JSON.stringify(e.KPRESS_PREFIX)})`,
+      'environment variable KPRESS_PREFIX must hold a {hash tag} such as {kpress} with REDIS_CLUSTER_NODES (in each prefix of a list): ' +
+        `a run's keys and Lua scripts must stay in one hash slot (received ${JSON.stringify(untagged)})`,
     );
   }
   return Object.freeze({
@@ -146,7 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
               return Object.freeze({ host, port: Number(port) });
             }),
           ),
-    prefix: e.KPRESS_PREFIX,
+    prefixes: Object.freeze(e.KPRESS_PREFIX),
+    prefix: e.KPRESS_PREFIX[0]!,
     prefixSet: relevant['KPRESS_PREFIX'] !== undefined,
     s3: Object.freeze({
       endpoint: e.S3_ENDPOINT,

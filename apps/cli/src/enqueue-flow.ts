@@ -1,7 +1,8 @@
 import { parseS3Url, reportKeys } from '@kpress/job-contract';
 import { type EnqueueRequest, enqueueRun, formatStatus, RunRefusedError, wakeOnJobEvents, watchRun } from '@kpress/producer';
-import { RunConflictError, RunExistsError, type RunSnapshot } from '@kpress/runs';
+import { RunConflictError, RunExistsError, runKeys, type RunSnapshot } from '@kpress/runs';
 import type { CommandContext } from './commands/command.js';
+import { replicaConfirmer } from './replica-confirm.js';
 import type { RunSession } from './run-session.js';
 import { UsageError } from './usage-error.js';
 
@@ -21,7 +22,7 @@ export function reportUrls(destination: string, runId: string): { html: string; 
 export async function runEnqueueFlow(
   session: RunSession,
   request: EnqueueRequest,
-  options: { readonly wait: boolean },
+  options: { readonly wait: boolean; readonly shard?: number },
   context: CommandContext,
 ): Promise<number> {
   const { stdout, stderr } = context;
@@ -32,11 +33,14 @@ export async function runEnqueueFlow(
   try {
     let progress;
     try {
+      // A new run goes to the chosen shard (--shard) or one picked by its id; a resumed one stays on its own.
+      const shard = await session.shards.place(request.runId, options.shard);
+      const confirm = replicaConfirmer(session.redis, context.logger);
       progress = await enqueueRun(request, {
         store: session.store,
         runs: session.runs,
         failureMemory: session.failureMemory,
-        queue: session.queue,
+        queue: shard.queue,
         // Not logger.child({ runId }): enqueueRun names the run in its lines itself (schedule ticks share it).
         logger: context.logger,
         signal: interrupt.signal,
@@ -59,6 +63,7 @@ export async function runEnqueueFlow(
             `${entry.action.padEnd(5)} ${entry.source}${entry.output ? ` → ${entry.output}` : ''}${entry.reason ? ` (${entry.reason})` : ''}\n`,
           ),
         onRunComplete: (id) => session.complete(id),
+        ...(confirm === null ? {} : { confirmWrites: () => confirm(runKeys(shard.prefix, request.runId).hash) }),
       });
     } catch (error) {
       if (isTerminal(stderr)) stderr.write('\n');
@@ -110,7 +115,9 @@ export async function waitForRun(
   context: CommandContext,
   options: { readonly summary: boolean } = { summary: true },
 ): Promise<RunSnapshot | null> {
-  const wake = await wakeOnJobEvents(session.redis, context.config.prefix, runId);
+  // The events of the run's own shard's queue.
+  const shard = await session.shards.locate(runId);
+  const wake = await wakeOnJobEvents(session.redis, shard?.prefix ?? context.config.prefix, runId);
   try {
     const final = await watchRun(session.runs, runId, { intervalMs: POLL_FALLBACK_MS, wake, output: context.stderr, signal });
     if (!options.summary) return final;

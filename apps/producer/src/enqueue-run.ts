@@ -92,6 +92,13 @@ export interface EnqueueDeps {
   readonly onRunComplete: (runId: string) => Promise<void>;
   /** Stops the listing (Ctrl-C): the run then ends `failed`, saying how far it got. */
   readonly signal?: AbortSignal;
+  /**
+   * Called after each batch is committed, before the next: on Redis Cluster, waits until a
+   * replica holds the batch's writes (WAIT), so a failover cannot take back jobs the run counts.
+   */
+  readonly confirmWrites?: () => Promise<void>;
+  /** How long a batch failed by Redis is retried before the listing fails. Default BATCH_RETRY_MS. */
+  readonly retryWindowMs?: number;
 }
 
 /** Objects examined per batch: bounded memory, one addBulk per batch. */
@@ -105,6 +112,14 @@ export const DEFAULT_MAX_QUEUED = 20_000;
 
 /** How often a paused listing looks at its run's backlog. */
 const PAUSE_CHECK_MS = 500;
+
+/**
+ * How long a batch is retried when Redis fails it: long enough for a Cluster failover (a few
+ * cluster-node-timeouts) or a restart. Every write of a batch can be redone: job ids are
+ * deterministic (BullMQ keeps one job), failures are counted by id, and the listing counters
+ * are set to the producer's own count when the listing closes.
+ */
+export const BATCH_RETRY_MS = 60_000;
 
 /** A run refused before anything is recorded: its source and destination overlap, or a bucket is not allowed. */
 export class RunRefusedError extends Error {
@@ -183,11 +198,21 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
     notImages: base.notImages + progress.notImages,
     jobs: base.jobs + progress.queued + progress.failed,
   };
-  const lost = await deps.runs.reconcileListing(runId, expected);
-  if (Object.keys(lost).length > 0) {
-    deps.logger.warn({ runId, found: lost, expected }, 'the run had lost listing counts (a Redis failover?): reconciled');
-  }
-  const completed = await deps.runs.closeListing(runId, expected.jobs);
+  const completed = await retryWithin(
+    deps.retryWindowMs ?? BATCH_RETRY_MS,
+    'closing the listing',
+    async () => {
+      const lost = await deps.runs.reconcileListing(runId, expected);
+      if (Object.keys(lost).length > 0) {
+        deps.logger.warn({ runId, found: lost, expected }, 'the run had lost listing counts (a Redis failover?): reconciled');
+      }
+      return deps.runs.closeListing(runId, expected.jobs);
+    },
+    deps,
+  );
+  await deps
+    .confirmWrites?.()
+    .catch((error: unknown) => deps.logger.warn({ err: error, runId }, 'no replica confirmed the closed listing'));
   if (completed) await deps.onRunComplete(runId);
   return progress;
 }
@@ -213,11 +238,11 @@ async function listInBatches(
   // A batch never takes the backlog past maxQueued.
   const batchSize = Math.min(request.batchSize ?? BATCH_SIZE, request.dryRun ? Infinity : maxQueued);
   let batch: SourceObject[] = [];
-  const processBatch = async (): Promise<void> => {
+  const processBatch = async (objects: readonly SourceObject[]): Promise<void> => {
+    // Numbered from the count listed before this batch: a batch tried again gets the same numbers.
     const ordinal = firstOrdinal + progress.listed;
-    const candidates = batch.map((object, i) => candidateFor(object, rules, ordinal + i));
-    const checkpoint = batch[batch.length - 1]!.position;
-    batch = [];
+    const candidates = objects.map((object, i) => candidateFor(object, rules, ordinal + i));
+    const checkpoint = objects[objects.length - 1]!.position;
     const firstSeen = request.mayRepeat
       ? await sink.seen(candidates.map((c) => ({ source: c.source, position: c.object.position })))
       : candidates.map(() => true);
@@ -231,27 +256,51 @@ async function listInBatches(
     await recallFailures(candidates, decisions, request.retryFailed, deps.failureMemory);
     applyCollisions(candidates, decisions, collisions);
     await claimOutputs(candidates, decisions, sink.claim, request.destination);
-    progress.listed += candidates.length;
     await sink.write(decisions as Decision[], checkpoint);
+    if (!request.dryRun) await deps.confirmWrites?.();
+    progress.listed += candidates.length;
     deps.onProgress?.(progress);
   };
+  const nextBatch = async (): Promise<'done' | 'cancelled'> => {
+    const objects = batch;
+    batch = [];
+    if (!request.dryRun) {
+      const room = await retryingRedis('waiting for room in the queue', () =>
+        waitForRoom(request.runId, objects.length, maxQueued, deps),
+      );
+      if (room === 'cancelled') {
+        progress.cancelled = true;
+        return 'cancelled';
+      }
+    }
+    await retryingRedis('queueing a batch', () => processBatch(objects));
+    return 'done';
+  };
+  const retryingRedis = <T>(what: string, step: () => Promise<T>): Promise<T> =>
+    request.dryRun ? step() : retryWithin(deps.retryWindowMs ?? BATCH_RETRY_MS, what, step, deps);
   for await (const object of request.objects) {
     if (deps.signal?.aborted) throw new Error('interrupted (SIGINT)');
     batch.push(object);
-    if (batch.length >= batchSize) {
-      if (!request.dryRun && (await waitForRoom(request.runId, batch.length, maxQueued, deps)) === 'cancelled') {
-        progress.cancelled = true;
-        return;
-      }
-      await processBatch();
+    if (batch.length >= batchSize && (await nextBatch()) === 'cancelled') return;
+  }
+  if (batch.length > 0) await nextBatch();
+}
+
+/**
+ * Runs `step` again while it fails, for up to `windowMs` (a Redis failover or restart), then
+ * gives up with its last error. An interrupted listing (SIGINT) is not retried.
+ */
+async function retryWithin<T>(windowMs: number, what: string, step: () => Promise<T>, deps: EnqueueDeps): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (deps.signal?.aborted || Date.now() - started >= windowMs) throw error;
+      deps.logger.warn({ err: error, attempt }, `${what} failed: trying again (Redis failing over?)`);
+      await pause(Math.min(250 * attempt, 2_000), deps.signal);
     }
   }
-  if (batch.length === 0) return;
-  if (!request.dryRun && (await waitForRoom(request.runId, batch.length, maxQueued, deps)) === 'cancelled') {
-    progress.cancelled = true;
-    return;
-  }
-  await processBatch();
 }
 
 /**

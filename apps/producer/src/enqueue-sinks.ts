@@ -11,16 +11,23 @@ export function createRunSink(request: EnqueueRequest, deps: EnqueueDeps, progre
   // A prefix listing comes in key order: its claims are checked in memory, keeping only those a
   // later key could collide with (saved with each checkpoint). A manifest or retry list is in
   // no order: its claims are kept in the run (Redis).
+  // A batch claims on a copy, kept once the batch is written: a batch tried again (a Redis
+  // failover) claims from where the last written batch left the listing, not from its own claims.
   let sorted: SortedClaims | null = null;
+  let batchClaims: SortedClaims | null = null;
   const sortedClaims = async (): Promise<SortedClaims> =>
     (sorted ??= createSortedClaims(request.resumed === true ? await deps.runs.openClaims(runId) : []));
+  const claimInMemory = async (entries: Parameters<SortedClaims['claim']>[0]): Promise<OutputClaim[]> => {
+    batchClaims = (await sortedClaims()).fork();
+    return batchClaims.claim(entries);
+  };
   return {
     seen: (entries) => deps.runs.markSeen(runId, entries),
     // A prefix listing never names a source twice and a manifest's repeats are caught by `seen`,
     // so a claim by the same source is this run's own, from a batch its killed producer had not
     // committed: a resumed listing queues it again (same job id: BullMQ keeps one job).
     claim: async (entries) =>
-      (request.mayRepeat ? await deps.runs.claimOutputs(runId, entries) : (await sortedClaims()).claim(entries)).map(
+      (request.mayRepeat ? await deps.runs.claimOutputs(runId, entries) : await claimInMemory(entries)).map(
         (claim): OutputClaim => (claim.kind === 'duplicate' ? { kind: 'claimed' } : claim),
       ),
     write: async (decisions, checkpoint) => {
@@ -53,8 +60,9 @@ export function createRunSink(request: EnqueueRequest, deps: EnqueueDeps, progre
         jobs: jobs.length + failures.length,
         skippedFailures: skippedFailed,
         checkpoint,
-        ...(request.mayRepeat ? {} : { openClaims: (await sortedClaims()).open() }),
+        ...(request.mayRepeat ? {} : { openClaims: (batchClaims ?? (await sortedClaims())).open() }),
       });
+      if (batchClaims !== null) [sorted, batchClaims] = [batchClaims, null];
       progress.queued += jobs.length;
       progress.skipped += count('skip');
       progress.skippedFailed += skippedFailed.length;

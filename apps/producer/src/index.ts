@@ -17,3 +17,4 @@ export { createScheduleTickProcessor, type ScheduleTickDeps, type ScheduleTickRe
 export { cancelRun, type CancelResult } from './cancel-run.js';
 export { objectsFromFailures } from './failed-sources.js';
 export { type ResumePoint, takeOverListing } from './resume-run.js';
+export { createRunShards, hashedIndex, type RunShard, type RunShards } from './run-shards.js';

@@ -1,25 +1,28 @@
 import { newRunId, parseS3Url, parseScheduleTick, scheduleLockKey } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
-import { createFailureMemory, RunConflictError, type RunStore } from '@kpress/runs';
-import type { Job, Queue } from 'bullmq';
+import { RunConflictError, runKeys } from '@kpress/runs';
+import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { enqueueRun, RunRefusedError } from './enqueue-run.js';
+import type { RunShards } from './run-shards.js';
 import { objectsUnderPrefix } from './source-objects.js';
 
 export interface ScheduleTickDeps {
   readonly redis: Redis;
+  /** The home prefix, where the tick's lock lives. */
   readonly prefix: string;
   readonly store: ObjectStore;
-  readonly runs: RunStore;
-  /** The image queue the tick's jobs go to. */
-  readonly imageQueue: Queue;
+  /** Where the tick's run is placed (by the hash of its id) and its jobs queued. */
+  readonly shards: RunShards;
   readonly logger: Logger;
   readonly maxInputBytes: number;
   /** Buckets runs may read and write (KPRESS_ALLOWED_BUCKETS), checked again on every tick. Default: any. */
   readonly allowedBuckets?: ReadonlySet<string> | null;
   readonly onRunComplete: (runId: string) => Promise<void>;
+  /** On Redis Cluster: waits until a replica holds the writes made to `key`'s master (see EnqueueDeps.confirmWrites). */
+  readonly confirmWrites?: ((key: string) => Promise<void>) | null;
 }
 
 export type ScheduleTickResult =
@@ -52,6 +55,7 @@ export function createScheduleTickProcessor(deps: ScheduleTickDeps): (job: Job) 
     try {
       const source = parseS3Url(tick.from, 'from');
       const runId = `${tick.name}-${newRunId()}`;
+      const shard = await deps.shards.place(runId);
       const enqueue = enqueueRun(
         {
           runId,
@@ -70,11 +74,12 @@ export function createScheduleTickProcessor(deps: ScheduleTickDeps): (job: Job) 
         },
         {
           store: deps.store,
-          runs: deps.runs,
-          failureMemory: createFailureMemory(deps.redis, deps.prefix),
-          queue: deps.imageQueue,
+          runs: deps.shards.runs,
+          failureMemory: deps.shards.failureMemory,
+          queue: shard.queue,
           logger: log,
           onRunComplete: deps.onRunComplete,
+          ...(deps.confirmWrites ? { confirmWrites: () => deps.confirmWrites!(runKeys(shard.prefix, runId).hash) } : {}),
         },
       );
       let progress;

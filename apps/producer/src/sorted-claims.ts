@@ -21,6 +21,8 @@ export interface SortedClaims {
   claim(entries: readonly ClaimEntry[]): OutputClaim[];
   /** The claims a later source could still collide with. */
   open(): ClaimEntry[];
+  /** An independent copy: a batch claims on a copy that replaces the original once the batch is written. */
+  fork(): SortedClaims;
 }
 
 /** Thrown when the listing is not in key order: claims could not be checked from memory. */
@@ -31,8 +33,13 @@ export class ListingOrderError extends Error {
 export function createSortedClaims(initial: readonly ClaimEntry[] = []): SortedClaims {
   const owners = new Map<string, { source: string; stem: string }>();
   for (const { output, source } of initial) owners.set(output, { source, stem: stemOf(source) });
-  let last: string | null = null;
+  return claimsOver(owners, null);
+}
+
+function claimsOver(owners: Map<string, { source: string; stem: string }>, lastSource: string | null): SortedClaims {
+  let last = lastSource;
   return {
+    fork: () => claimsOver(new Map(owners), last),
     claim(entries) {
       return entries.map(({ output, source }): OutputClaim => {
         // S3 lists in UTF-8 byte order; the string comparison first, as it is cheap and agrees outside rare surrogates.

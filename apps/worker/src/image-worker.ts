@@ -15,6 +15,8 @@ export interface ImageWorkerOptions extends ProcessorDeps {
   readonly lockDurationMs?: number;
   /** How often stalled (lock-lost) jobs are looked for. Default 30 s. */
   readonly stalledIntervalMs?: number;
+  /** Called when a job starts and when it ends (workers of several shards share their concurrency). */
+  readonly onJobsChanged?: () => void;
 }
 
 export interface ImageWorker {
@@ -43,7 +45,16 @@ export function createImageWorker(options: ImageWorkerOptions): ImageWorker {
       lastActivity = Date.now();
     }
   });
-  const worker = new Worker<unknown, ImageJobResult>(IMAGE_QUEUE, counted.run, {
+  const run = async (job: Job): Promise<ImageJobResult> => {
+    const running = counted.run(job);
+    options.onJobsChanged?.();
+    try {
+      return await running;
+    } finally {
+      options.onJobsChanged?.();
+    }
+  };
+  const worker = new Worker<unknown, ImageJobResult>(IMAGE_QUEUE, run, {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,

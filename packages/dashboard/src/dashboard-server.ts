@@ -77,7 +77,9 @@ export function createDashboardServer(options: DashboardOptions): DashboardServe
   const board = new ExpressAdapter();
   board.setBasePath(QUEUES_PATH);
   createBullBoard({
-    queues: options.queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: !options.admin })),
+    queues: options.queues.map(
+      (queue) => new BullMQAdapter(queue, { readOnlyMode: !options.admin, prefix: boardPrefix(queue, options.queues) }),
+    ),
     serverAdapter: board,
     options: { uiConfig: { boardTitle: options.admin ? 'kpress queues (admin)' : 'kpress queues' } },
   });
@@ -163,15 +165,20 @@ function hostOf(origin: string): string | null {
   }
 }
 
+/** A queue's name on the board: its Redis prefix goes first when another queue has the same name (shards). */
+function boardPrefix(queue: Queue, queues: readonly Queue[]): string {
+  return queues.filter((other) => other.name === queue.name).length > 1 ? `${queue.opts.prefix ?? 'bull'}:` : '';
+}
+
 function checkOptions(options: DashboardOptions): void {
   const queues: readonly Queue[] = options.queues;
   if (!Array.isArray(options.queues) || queues.length === 0) {
     const received = Array.isArray(options.queues) ? 'an empty array' : typeof options.queues;
     throw new TypeError(`queues must be a non-empty array of BullMQ queues, received ${received}`);
   }
-  const names = queues.map((q) => q.name);
+  const names = queues.map((q) => q.qualifiedName);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
-  if (duplicate !== undefined) throw new TypeError(`queues must have distinct names, received "${duplicate}" twice`);
+  if (duplicate !== undefined) throw new TypeError(`queues must have distinct prefixes or names, received "${duplicate}" twice`);
   if (typeof options.admin !== 'boolean') throw new TypeError(`admin must be a boolean, received ${String(options.admin)}`);
   const { token, publicHosts } = options;
   if (token !== undefined && (typeof token !== 'string' || token.length === 0)) {

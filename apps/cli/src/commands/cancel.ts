@@ -30,7 +30,7 @@ export async function runCancel(argv: string[], context: CommandContext): Promis
     const before = await session.requireRun(runId);
     const result = await cancelRun(
       session.runs,
-      session.queue,
+      await session.queueOf(runId),
       runId,
       `cancelled by kpress cancel at ${new Date().toISOString()}`,
     );

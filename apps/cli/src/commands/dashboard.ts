@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { accessProblem, checkPublicHost, createDashboardServer, type DashboardServer, TOKEN_VARIABLE } from '@kpress/dashboard';
-import { IMAGE_QUEUE, SCHEDULE_QUEUE } from '@kpress/job-contract';
-import { createRunStore } from '@kpress/runs';
+import { SCHEDULE_QUEUE } from '@kpress/job-contract';
+import { createRunShards } from '@kpress/producer';
 import { Queue } from 'bullmq';
 import { connectRedis, createObjectStore } from '../clients.js';
 import { integerFlag } from '../integer-flag.js';
@@ -72,10 +72,15 @@ export async function runDashboard(argv: string[], context: CommandContext): Pro
   // outage instead of failing; bull-board's queue calls expect such a normal BullMQ connection.
   const redis = await connectRedis(config, 'worker', logger);
   const store = createObjectStore(config);
-  const queues = [IMAGE_QUEUE, SCHEDULE_QUEUE].map((name) => new Queue(name, { connection: redis, prefix: config.prefix }));
+  // Every shard's image queue, and the schedules (home shard); runs are found on their shard.
+  const shards = createRunShards(redis, config.prefixes);
+  const queues = [
+    ...shards.all.map((shard) => shard.queue),
+    new Queue(SCHEDULE_QUEUE, { connection: redis, prefix: config.prefix }),
+  ];
   const server = createDashboardServer({
     queues,
-    runs: createRunStore(redis, config.prefix),
+    runs: shards.runs,
     store,
     admin,
     logger,

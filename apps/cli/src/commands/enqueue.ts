@@ -13,6 +13,7 @@ import { runResume } from './enqueue-resume.js';
 
 export const ENQUEUE_HELP = `Usage: kpress enqueue (s3://BUCKET/PREFIX | --manifest FILE) --to s3://BUCKET/PREFIX [params]
                       [--run-id ID] [--wait] [--dry-run] [--force] [--retry-failed] [--max-queued N]
+                      [--shard N]
        kpress enqueue --resume RUN_ID [--manifest FILE] [--wait] [--max-queued N]
 
 Lists the source prefix page by page (or reads a manifest: one s3:// URL per line) and queues one
@@ -37,6 +38,8 @@ Options:
   --max-queued N            back-pressure: the listing pauses while N jobs of the run wait in the
                             queue and goes on as workers drain them (default ${DEFAULT_MAX_QUEUED}, ≈ 27 MB
                             of Redis); "kpress status" then shows "listing paused: N queued"
+  --shard N                 put the run on shard N (0-based) of KPRESS_PREFIX's list of prefixes
+                            (default: one picked by the hash of the run id)
   --resume RUN_ID           finish the listing of a run whose producer stopped (state "failed":
                             "its producer stopped while listing"), from its checkpoint: same
                             source, destination and parameters; nothing listed before is queued
@@ -59,6 +62,7 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
       force: { type: 'boolean' },
       'retry-failed': { type: 'boolean' },
       'max-queued': { type: 'string' },
+      shard: { type: 'string' },
       resume: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -88,6 +92,8 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
   const params = paramsFromFlags(values);
   const runId = values['run-id'] ? asUsageError(() => checkRunId(values['run-id']!)) : newRunId();
   const { config } = context;
+  const shard =
+    values.shard === undefined ? undefined : integerFlag('shard', values.shard, 0, { min: 0, max: config.prefixes.length - 1 });
   // Before any S3 or Redis access (enqueueRun checks again, for schedule ticks).
   const refusal = runRefusal(source, destination, config.allowedBuckets);
   if (refusal !== null) throw new UsageError(refusal);
@@ -120,7 +126,7 @@ export async function runEnqueue(argv: string[], context: CommandContext): Promi
         allowedBuckets: config.allowedBuckets,
         maxQueued,
       },
-      { wait: values.wait === true },
+      { wait: values.wait === true, ...(shard === undefined ? {} : { shard }) },
       context,
     );
   } finally {

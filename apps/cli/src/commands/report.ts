@@ -30,7 +30,7 @@ export async function runReport(argv: string[], context: CommandContext): Promis
   const session = await openRunSession(context);
   try {
     const runId = positionals[0] ?? (await session.runs.recent(1))[0];
-    if (runId === undefined) throw new UsageError(`no runs under KPRESS_PREFIX=${context.config.prefix}`);
+    if (runId === undefined) throw new UsageError(`no runs under KPRESS_PREFIX=${context.config.prefixes.join(',')}`);
     const run = await session.requireRun(runId);
     const urls = reportUrls(run.destination, runId);
     const html = parseS3Url(urls.html, 'the report');

@@ -37,7 +37,7 @@ export async function runRuns(argv: string[], context: CommandContext): Promise<
       return 0;
     }
     if (runs.length === 0) {
-      context.stdout.write(`no runs under KPRESS_PREFIX=${context.config.prefix}\n`);
+      context.stdout.write(`no runs under KPRESS_PREFIX=${context.config.prefixes.join(',')}\n`);
       return 0;
     }
     const now = Date.now();

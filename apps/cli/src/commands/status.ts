@@ -33,7 +33,7 @@ export async function runStatus(argv: string[], context: CommandContext): Promis
   process.on('SIGINT', onSigint);
   try {
     const runId = positionals[0] ?? (await session.runs.recent(1))[0];
-    if (runId === undefined) throw new UsageError(`no runs under KPRESS_PREFIX=${context.config.prefix}`);
+    if (runId === undefined) throw new UsageError(`no runs under KPRESS_PREFIX=${context.config.prefixes.join(',')}`);
     let snapshot = await session.requireRun(runId);
     if (values.wait) {
       const final = await waitForRun(session, runId, interrupt.signal, context, { summary: false });

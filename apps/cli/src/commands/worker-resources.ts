@@ -1,6 +1,7 @@
 import type { ObjectStore } from '@kpress/object-store';
 import { type CpuPool, drainWorker, type HealthServer, type ImageWorker, settleWithin } from '@kpress/worker';
-import type { Queue, Worker } from 'bullmq';
+import type { RunShards } from '@kpress/producer';
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -11,13 +12,14 @@ export interface WorkerResources {
   /** Every Redis connection of the process; disconnected last but one. */
   readonly connections: Redis[];
   pool: CpuPool | null;
-  queue: Queue | null;
+  /** The image queues of every shard. */
+  shards: RunShards | null;
   imageWorker: ImageWorker | null;
   scheduleWorker: { readonly worker: Worker; readonly inFlight: () => number } | null;
 }
 
 export function noWorkerResources(): WorkerResources {
-  return { health: null, store: null, connections: [], pool: null, queue: null, imageWorker: null, scheduleWorker: null };
+  return { health: null, store: null, connections: [], pool: null, shards: null, imageWorker: null, scheduleWorker: null };
 }
 
 /**
@@ -63,9 +65,9 @@ export async function closeWorkerResources(
   ]);
   const drained = drains.every((d) => d.drained);
   if (!drains.every((d) => d.closed)) return { drained, closed: false };
-  // The queue shares a Redis connection: close it first. With Redis down it would wait for a
+  // The queues share a Redis connection: close them first. With Redis down they would wait for a
   // reconnect that may never come.
-  let closed = resources.queue ? await bounded('image queue', resources.queue.close(), logger) : true;
+  let closed = resources.shards ? await bounded('image queues', resources.shards.close(), logger) : true;
   for (const connection of resources.connections) connection.disconnect();
   resources.store?.destroy();
   if (resources.pool) closed = (await bounded('compress threads', resources.pool.close(), logger)) && closed;

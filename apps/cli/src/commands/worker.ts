@@ -1,13 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { IMAGE_QUEUE, SCHEDULE_QUEUE } from '@kpress/job-contract';
-import { createScheduleTickProcessor } from '@kpress/producer';
-import { createFailureMemory, createRunStore } from '@kpress/runs';
+import { SCHEDULE_QUEUE } from '@kpress/job-contract';
+import { createRunShards, createScheduleTickProcessor } from '@kpress/producer';
 import {
   COMPRESS_THREAD_NICE_INCREMENT,
   countInFlight,
   createCpuPool,
-  createImageWorker,
+  createShardedImageWorker,
   createWorkerHealth,
   createWorkerMetrics,
   DEFAULT_JOB_TIMEOUT_MS,
@@ -22,11 +21,12 @@ import {
   type StopSignals,
   type WorkerMetrics,
 } from '@kpress/worker';
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { connectRedis, createObjectStore } from '../clients.js';
 import type { Config } from '../config.js';
 import { integerFlag } from '../integer-flag.js';
+import { replicaConfirmer } from '../replica-confirm.js';
 import { completeRun } from '../run-completion.js';
 import { resultPageStore } from '@kpress/reports';
 import { UsageError } from '../usage-error.js';
@@ -150,7 +150,10 @@ async function startAndServe(flags: WorkerFlags, config: Config, logger: Logger,
     await closeWorkerResources(resources, { drainMs: 0, logger });
     throw error;
   }
-  logger.info({ concurrency: flags.concurrency, port: resources.health?.port ?? null, prefix: config.prefix }, 'worker started');
+  logger.info(
+    { concurrency: flags.concurrency, port: resources.health?.port ?? null, prefixes: config.prefixes },
+    'worker started',
+  );
   await signals.next;
   health.stopping();
   return stop(flags.drainSeconds * 1000);
@@ -193,19 +196,20 @@ function startWorkers(
   const [blocking, redis, scheduleConnection] = resources.connections;
   const { store, pool } = resources;
   if (!blocking || !redis || !scheduleConnection || !store || !pool) throw new Error('worker clients are not open');
-  const runs = createRunStore(redis, config.prefix);
+  // Every shard of KPRESS_PREFIX: a run's jobs are in its shard's queue, its record beside them.
+  const shards = createRunShards(redis, config.prefixes);
+  resources.shards = shards;
+  const runs = shards.runs;
   const onRunComplete = (runId: string): Promise<void> => completeRun({ runs, store, logger }, runId);
-  const queue = new Queue(IMAGE_QUEUE, { connection: redis, prefix: config.prefix });
-  resources.queue = queue;
-  const imageWorker = createImageWorker({
+  const queue = shards.home.queue;
+  const imageWorker = createShardedImageWorker({
     connection: blocking,
-    prefix: config.prefix,
+    shards: shards.all,
     concurrency: flags.concurrency,
     lockDurationMs: flags.lockDurationMs,
     stalledIntervalMs: Math.min(30_000, flags.lockDurationMs),
     store,
-    runs,
-    failureMemory: createFailureMemory(redis, config.prefix),
+    failureMemory: shards.failureMemory,
     pool,
     logger,
     metrics,
@@ -222,8 +226,8 @@ function startWorkers(
       redis,
       prefix: config.prefix,
       store,
-      runs,
-      imageQueue: queue,
+      shards,
+      confirmWrites: replicaConfirmer(redis, logger),
       logger,
       maxInputBytes: config.maxInputBytes,
       allowedBuckets: config.allowedBuckets,
