@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { IMAGE_QUEUE, newRunId, resolveParams } from '@kpress/job-contract';
 import { findOrStartRedis, kpressEnvironment } from '@kpress/local-services';
 import { enqueueRun, objectsUnderPrefix, watchRun } from '@kpress/producer';
-import { createRunStore } from '@kpress/runs';
+import { createFailureMemory, createRunStore } from '@kpress/runs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -149,7 +149,8 @@ async function main() {
       );
       liveWorkers = workers;
       process.stderr.write(`· round ${scenario.round}, ${scenario.name}: `);
-      let result;
+      /** @type {{ ok: boolean, [figure: string]: any }} one scenario's figures, or its error */
+      let result = { ok: false, error: 'not run' };
       let cpu = null;
       const load = loadavg()[0];
       try {
@@ -255,14 +256,17 @@ async function runKpress(scenario, { store, redis, queue, prefix, destination })
         runId,
         objects: objectsUnderPrefix(store, { bucket: IN_BUCKET, key: SOURCE_PREFIX }),
         sourceLabel: `s3://${IN_BUCKET}/${SOURCE_PREFIX}`,
+        sourcePrefix: { bucket: IN_BUCKET, key: SOURCE_PREFIX },
+        mayRepeat: false,
         destination,
         params: resolveParams({ k: scenario.k }),
         force: false,
+        retryFailed: false,
         dryRun: false,
         origin: 'bench',
         maxInputBytes: 256 * 1024 * 1024,
       },
-      { store, runs, queue, logger, onRunComplete: async () => undefined },
+      { store, runs, failureMemory: createFailureMemory(redis, prefix), queue, logger, onRunComplete: async () => undefined },
     );
     enqueueSeconds = (performance.now() - started) / 1000;
     let final;
@@ -393,6 +397,7 @@ function cpuTotal(cpu) {
 }
 
 function printTable(rows) {
+  /** @type {[title: string, width: number, cell: (row: any) => string, align?: 'left'][]} */
   const columns = [
     ['scenario', 16, (r) => r.scenario, 'left'],
     ['round', 5, (r) => String(r.round)],

@@ -41,7 +41,7 @@ export async function archiveScale({ redis, redisUrl, basePrefix, counts, maxQue
         new Worker(
           IMAGE_QUEUE,
           async (job) => {
-            await runs.finishJob(job.data.runId, job.id, {
+            await runs.finishJob(job.data.runId, /** @type {string} a queued job always has an id */ (job.id), {
               status: 'done',
               result: {
                 key: `s3://${job.data.source.bucket}/${job.data.source.key}`,

@@ -73,7 +73,7 @@ export function kmeansFigure(points, labels, history, inertia, converged) {
   inertia.forEach((v, t) => body.push(`<circle cx="${r(right.x(t))}" cy="${r(right.y(v))}" r="4" fill="#2f6fdb"/>`));
   body.push(
     `<text x="${right.x(its.at(-1))}" y="${r(right.y(inertia.at(-1)) - 12)}" ${FONT} font-size="13" text-anchor="end">` +
-      `${esc(inertia.at(-1).toFixed(2))}</text>`,
+      `${esc(inertia[inertia.length - 1].toFixed(2))}</text>`,
   );
   body.push(legend(730, 410, k));
   return document(width, height, body.join('\n'));
