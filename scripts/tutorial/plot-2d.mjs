@@ -2,7 +2,7 @@
 // over the Lloyd iterations (like the tutorial's plotProgresskMeans), and the inertia per iteration.
 import { cross, document, esc, FONT, panel, r } from './svg.mjs';
 
-export const CLUSTER_COLOURS = ['#e4572e', '#2e9e4f', '#2f6fdb', '#a05fc8', '#e0a100', '#17a2b8'];
+const CLUSTER_COLOURS = ['#e4572e', '#2e9e4f', '#2f6fdb', '#a05fc8', '#e0a100', '#17a2b8'];
 
 /**
  * @param {Float64Array} points  x1, x2 pairs

@@ -12,7 +12,7 @@ export function esc(text) {
 export const r = (v) => Math.round(v * 100) / 100;
 
 /** "Nice" tick values (1, 2, 5 × 10^n steps) covering [min, max]. */
-export function niceTicks(min, max, count = 6) {
+function niceTicks(min, max, count = 6) {
   const span = max - min || 1;
   const raw = span / count;
   const magnitude = 10 ** Math.floor(Math.log10(raw));

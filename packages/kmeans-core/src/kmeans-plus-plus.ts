@@ -83,7 +83,7 @@ function drawProportional(weights: Float64Array, factor: Float64Array | null, ra
   return n - 1;
 }
 
-export function copyPoint(
+function copyPoint(
   source: FloatArray,
   index: number,
   target: Float64Array,

@@ -69,5 +69,3 @@ export function createFailureMemory(redis: Redis, prefix: string): FailureMemory
 function fieldOf(identity: string): string {
   return createHash('sha256').update(identity).digest('hex').slice(0, 32);
 }
-
-export { SHARDS as FAILURE_MEMORY_SHARDS };
