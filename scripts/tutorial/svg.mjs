@@ -1,12 +1,12 @@
 // Tiny SVG plotting helpers for the tutorial example: linear scales, axes with ticks, markers.
 // Text uses the generic "sans-serif" family; sharp renders it with librsvg and fontconfig.
 
+import { escapeHtml } from '@kpress/format';
+
 export const FONT = 'font-family="sans-serif"';
 
-/** Escapes text for SVG content and attribute values. */
-export function esc(text) {
-  return String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
-}
+/** Escapes text for SVG content and attribute values (SVG is XML: HTML's escaping serves). */
+export const esc = (text) => escapeHtml(String(text));
 
 /** Rounded coordinate for compact SVG. */
 export const r = (v) => Math.round(v * 100) / 100;

@@ -37,12 +37,6 @@ export function parseByteSize(text: string): number | null {
   return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : null;
 }
 
-/** "3.2 GiB", "512 MiB": a size for messages. */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
-  return `${Math.round(bytes / 2 ** 20)} MiB`;
-}
-
 /**
  * The default memory budget: CGROUP_LIMIT_SHARE of the container's memory limit (cgroup v2
  * memory.max, or v1 memory.limit_in_bytes) when one is set below the machine's memory, else
