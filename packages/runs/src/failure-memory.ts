@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { shardOf, SHARDS } from './run-keys.js';
+import { shardOf } from './run-keys.js';
 
 /** A source that failed permanently, as an incremental run remembers it. */
 export interface RememberedFailure {
