@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.bench/**', 'out/**', '**/*.cjs'] },
+  { ignores: ['**/dist/**', '**/dist-test/**', '**/node_modules/**', '.bench/**', 'out/**', '**/*.cjs'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

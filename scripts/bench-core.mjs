@@ -219,7 +219,8 @@ function run(command, args, options = {}) {
     ...options,
   });
   const ms = now() - started;
-  if (r.error?.code === 'ETIMEDOUT') throw new Error(`timed out (> ${CHILD_TIMEOUT_MS / 1000} s)`);
+  if (/** @type {NodeJS.ErrnoException | undefined} */ (r.error)?.code === 'ETIMEDOUT')
+    throw new Error(`timed out (> ${CHILD_TIMEOUT_MS / 1000} s)`);
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${basename(command)} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
   return { ms, stdout: r.stdout, stderr: r.stderr };
@@ -390,7 +391,7 @@ const METHODS = [
       const input = ctx.rawSource();
       const output = join(TMP, `${ctx.image}-k${ctx.k}-sklearn.rgb`);
       const r = run(PYTHON, [SKLEARN_HELPER, input, output, String(width), String(height), String(ctx.k)]);
-      const report = JSON.parse(r.stdout.trim().split('\n').pop());
+      const report = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
       const rgb = readFileSync(output);
       rmSync(output, { force: true });
       await writeRgbAsPng(rgb, width, height, ctx.file);
@@ -613,6 +614,7 @@ const line = (text, extra = {}) => {
 };
 const passMiss = (value, target) => (value <= target ? 'PASS' : 'MISS');
 
+/** @param {(row: any) => boolean} [condition] which rows of `other` to compare */
 function differences(k, other, condition = () => true) {
   const diffs = [];
   for (const image of Object.keys(images)) {

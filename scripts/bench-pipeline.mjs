@@ -187,7 +187,8 @@ async function main() {
       );
       liveWorkers = workers;
       process.stderr.write(`· round ${scenario.round}, ${scenario.name}: `);
-      let result;
+      /** @type {{ ok: boolean, [figure: string]: any }} one scenario's figures, or its error */
+      let result = { ok: false, error: 'not run' };
       let cpu = null;
       const load = loadavg()[0];
       try {
@@ -505,6 +506,7 @@ function cpuTotal(cpu) {
 }
 
 function printTable(rows) {
+  /** @type {[title: string, width: number, cell: (row: any) => string, align?: 'left'][]} */
   const columns = [
     ['scenario', 26, (r) => r.scenario, 'left'],
     ['round', 5, (r) => String(r.round)],

@@ -123,6 +123,7 @@ async function main() {
     for (const image of images) await store.put(IN_BUCKET, `photos/${image.key}`, image.body, { contentType: 'image/jpeg' });
     const bytesIn = images.reduce((sum, image) => sum + image.body.length, 0);
     say(`(a) ${images.length} JPEG photos ${WIDTH}×${HEIGHT} (${(bytesIn / 1e6).toFixed(2)} MB) in s3://${IN_BUCKET}/photos/`);
+    /** @type {Record<string, any>[]} */
     const workerRows = [];
     for (let round = 1; round <= ROUNDS; round++) {
       for (const count of WORKER_COUNTS) {
@@ -144,7 +145,7 @@ async function main() {
           note(`${row.images} images in ${row.seconds.toFixed(2)} s (${row.imagesPerSecond.toFixed(2)} img/s)`);
         } catch (error) {
           workerRows.push({ round, workers: count, ok: false, error: String(error instanceof Error ? error.message : error) });
-          note(`FAILED: ${workerRows.at(-1).error}`);
+          note(`FAILED: ${workerRows[workerRows.length - 1].error}`);
         } finally {
           await stopWorkers(workers);
           live = [];
@@ -317,15 +318,22 @@ async function runWorkers({ count, store, redis, queue, prefix, workers, cores, 
   }
 }
 
+/** @param {string} name an environment variable the parent always sets for its producer child */
+function childEnv(name) {
+  const value = process.env[name];
+  if (value === undefined) throw new Error(`producer child: environment variable ${name} is not set`);
+  return value;
+}
+
 /** Child process: one enqueueRun over synthetic objects; prints its figures as JSON on stdout. */
 async function producerChild() {
   const objects = Number(process.env.BENCH_CHILD_OBJECTS);
   const force = process.env.BENCH_CHILD_FORCE === 'true';
   // (b) measures the producer alone (nothing drains its jobs): no back-pressure there.
   const maxQueued = Number(process.env.BENCH_CHILD_MAX_QUEUED || objects);
-  const prefix = process.env.KPRESS_PREFIX;
-  const redis = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1 });
-  const store = createS3ObjectStore({ endpoint: process.env.S3_ENDPOINT, region: 'us-east-1', forcePathStyle: true });
+  const prefix = childEnv('KPRESS_PREFIX');
+  const redis = new Redis(childEnv('REDIS_URL'), { maxRetriesPerRequest: 1 });
+  const store = createS3ObjectStore({ endpoint: childEnv('S3_ENDPOINT'), region: 'us-east-1', forcePathStyle: true });
   const queue = new Queue(IMAGE_QUEUE, { connection: redis, prefix });
   const runs = createRunStore(redis, prefix);
   let heads = 0;
@@ -388,7 +396,7 @@ function runChild(env) {
     child.stdout.on('data', (chunk) => (out += chunk));
     child.on('error', reject);
     child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1))) : reject(new Error(`producer child exited ${code}`)),
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '')) : reject(new Error(`producer child exited ${code}`)),
     );
   });
 }
@@ -425,6 +433,7 @@ async function buildImages(samples, count) {
 async function redisStats(redis) {
   const info = await redis.info('all');
   const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  /** @type {Record<string, number>} */
   const calls = {};
   for (const match of info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) calls[match[1]] = Number(match[2]);
   return { cpuSeconds: field('used_cpu_user') + field('used_cpu_sys'), commands: field('total_commands_processed'), calls };
@@ -433,7 +442,10 @@ async function redisStats(redis) {
 function perJob(before, after, jobs) {
   const n = Math.max(1, jobs);
   const byCommand = Object.entries(after.calls)
-    .map(([name, calls]) => [name, Math.round(((calls - (before.calls[name] ?? 0)) / n) * 100) / 100])
+    .map(
+      ([name, calls]) =>
+        /** @type {[string, number]} */ ([name, Math.round(((calls - (before.calls[name] ?? 0)) / n) * 100) / 100]),
+    )
     .filter(([, perJob]) => perJob >= 0.05)
     .sort((a, b) => b[1] - a[1]);
   return {

@@ -123,7 +123,7 @@ async function calibratedPngquant(file, source, target) {
     return run === null ? null : { ...run, q, psnr: psnr(source, await rgb(run.output)) };
   };
   const top = await score(100);
-  if (top === null || top.psnr < target) return { miss: true, bestPsnr: top?.psnr ?? null };
+  if (top === null || top.psnr < target) return { miss: /** @type {const} */ (true), bestPsnr: top?.psnr ?? null };
   let low = 0;
   let high = 100;
   let best = top;
@@ -136,8 +136,8 @@ async function calibratedPngquant(file, source, target) {
     } else low = mid + 1;
   }
   const times = [best.ms];
-  for (let r = 1; r < RUNS; r++) times.push(pngquant(file, best.q).ms);
-  return { miss: false, ...best, ms: median(times), colours: paletteSize(best.output) };
+  for (let r = 1; r < RUNS; r++) times.push(/** @type {{ ms: number }} */ (pngquant(file, best.q)).ms);
+  return { miss: /** @type {const} */ (false), ...best, ms: median(times), colours: paletteSize(best.output) };
 }
 
 const rows = [];
@@ -220,7 +220,7 @@ for (const r of rows) {
 console.log('');
 for (const target of TARGETS) {
   const hits = rows.filter((r) => r.target === target && !r.kpress.miss);
-  const pq = rows.filter((r) => r.target === target && r.pngquant && !r.pngquant.miss);
+  const pq = rows.flatMap((r) => (r.target === target && r.pngquant && !r.pngquant.miss ? [r.pngquant] : []));
   const mean = (xs) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
   if (hits.length === 0 && pq.length === 0) {
     console.log(`target ${target} dB: reached by neither kpress (at K ≤ 256) nor pngquant on any image`);
@@ -230,8 +230,8 @@ for (const target of TARGETS) {
     `target ${target} dB: kpress reached it on ${hits.length}/${rows.filter((r) => r.target === target).length} images, ` +
       `mean K ${mean(hits.map((r) => r.kpress.k)).toFixed(1)}, ${kb(hits.reduce((a, r) => a + r.kpress.bytes, 0))}, ` +
       `${mean(hits.map((r) => r.kpress.ms)).toFixed(0)} ms/image (quantize ${mean(hits.map((r) => r.kpress.quantizeRatio)).toFixed(2)}× a K=256 quantize); ` +
-      `pngquant on ${pq.length}: mean colours ${mean(pq.map((r) => r.pngquant.colours)).toFixed(1)}, ${kb(pq.reduce((a, r) => a + r.pngquant.bytes, 0))}, ` +
-      `${mean(pq.map((r) => r.pngquant.ms)).toFixed(0)} ms/image`,
+      `pngquant on ${pq.length}: mean colours ${mean(pq.map((p) => p.colours)).toFixed(1)}, ${kb(pq.reduce((a, p) => a + (p.bytes ?? 0), 0))}, ` +
+      `${mean(pq.map((p) => p.ms)).toFixed(0)} ms/image`,
   );
 }
 writeFileSync(join(BENCH, 'bench-targets.json'), `${JSON.stringify({ pngquant: pngquantVersion, runs: RUNS, rows }, null, 2)}\n`);

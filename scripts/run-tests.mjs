@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-// Runs every compiled test file (`dist/**/*.test.js`) of the workspaces with node's test runner.
+// @ts-check
+// Runs every compiled test file of the workspaces with node's test runner: the unit tests of
+// packages/* and apps/* (compiled by their tsconfig.test.json into dist-test/) and the integration
+// and end-to-end tests of test/ (test/dist/). It first checks that no package's dist/ (published,
+// copied into the image) holds a compiled test.
 // `--unit` limits the run to the packages and apps (no integration or end-to-end tests);
 // `--integration` to the integration and end-to-end tests of test/;
 // `--only PATTERN` keeps the files whose path contains PATTERN.
@@ -14,8 +18,22 @@ const integrationOnly = args.includes('--integration');
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
 
-const roots = (integrationOnly ? [] : ['packages', 'apps'])
-  .flatMap((group) => readdirSync(join(root, group)).map((name) => join(root, group, name, 'dist')))
+const workspaces = ['packages', 'apps'].flatMap((group) => readdirSync(join(root, group)).map((name) => join(root, group, name)));
+const shippedTests = workspaces
+  .map((workspace) => join(workspace, 'dist'))
+  .filter((dir) => existsSync(dir))
+  .flatMap(findTests);
+if (shippedTests.length > 0) {
+  console.error(
+    `${shippedTests.length} compiled test files in a dist/ folder, which ships: ` +
+      `${shippedTests.map((f) => relative(root, f)).join(', ')}\n` +
+      'tests compile to dist-test/ (tsconfig.test.json); the build tsconfig.json must exclude *.test.ts ' +
+      '(left over from an older build? `npm run clean && npm run build`)',
+  );
+  process.exit(1);
+}
+
+const roots = (integrationOnly ? [] : workspaces.map((workspace) => join(workspace, 'dist-test')))
   .concat(unitOnly ? [] : [join(root, 'test', 'dist')])
   .filter((dir) => existsSync(dir));
 
@@ -36,6 +54,7 @@ const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...file
 });
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
 
+/** @param {string} dir @returns {string[]} */
 function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);

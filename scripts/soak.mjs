@@ -126,6 +126,7 @@ try {
   const sample = images.filter(() => sampleRandom() < SAMPLE_SHARE);
   log(`reference compression (fault-free, in this process) of a sample of ${sample.length} images`);
   const sampled = await referenceOutputs(sample, 'in/', 'out/', PARAMS);
+  /** @type {Map<string, Buffer | null>} output key -> reference bytes (null: not in the sample) */
   const references = new Map(images.map((image) => [`out/${image.key.slice('in/'.length)}`, null]));
   for (const [key, bytes] of sampled) references.set(key, bytes);
 

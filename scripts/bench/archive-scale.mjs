@@ -53,7 +53,7 @@ export async function archiveScale({ redis, redisUrl, basePrefix, counts, maxQue
             runId = job.data.runId;
             const finish = await runs.finishJob(
               job.data.runId,
-              job.id,
+              /** @type {string} a queued job always has an id */ (job.id),
               {
                 status: 'done',
                 result: {

@@ -10,13 +10,20 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 
+/** @param {string} name */
+function requiredEnv(name) {
+  const value = process.env[name];
+  if (value === undefined) throw new Error(`baseline worker: environment variable ${name} is not set`);
+  return value;
+}
+
 const s3 = new S3Client({
   region: process.env.AWS_REGION ?? 'us-east-1',
   endpoint: process.env.S3_ENDPOINT,
   forcePathStyle: true,
   credentials: {
-    accessKeyId: process.env.AWS_ACCESS_KEY_ID,
-    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY,
+    accessKeyId: requiredEnv('AWS_ACCESS_KEY_ID'),
+    secretAccessKey: requiredEnv('AWS_SECRET_ACCESS_KEY'),
   },
   requestChecksumCalculation: 'WHEN_REQUIRED',
   responseChecksumValidation: 'WHEN_REQUIRED',
@@ -29,6 +36,7 @@ const worker = new Worker(
   async (job) => {
     const { bucket, key, outBucket, outKey, colours } = job.data;
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!got.Body) throw new Error(`s3://${bucket}/${key}: GetObject returned no body`);
     const input = Buffer.from(await got.Body.transformToByteArray());
     const output = await sharp(input).png({ palette: true, colours }).toBuffer();
     await s3.send(

@@ -7,7 +7,7 @@
  */
 
 /** mulberry32: small, seeded, deterministic. Returns floats in [0, 1). */
-export function mulberry32(seed) {
+function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-export const BLUR_SIGMA = 1.5;
+const BLUR_SIGMA = 1.5;
 
 /** The blurred RGB pixels of raw 8-bit RGB, as sharp returns them. */
 export async function blurRgb(sharp, rgb, width, height) {

@@ -30,7 +30,7 @@ const output = join(ROOT, `docs/images/quantizer-k${k}-china.png`);
 
 // Every method quantizes the whole photo (the palette depends on all of it); the crop comes after.
 const { data, info } = await sharp(input).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-const whole = { data, width: info.width, height: info.height, channels: 3 };
+const whole = { data, width: info.width, height: info.height, channels: /** @type {const} */ (3) };
 const cropOf = (buffer) => sharp(buffer).extract(crop).png().toBuffer();
 const kpress = async (dither) => {
   const r = quantize(whole, { k, dither });

@@ -37,8 +37,11 @@ const median = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[Mat
 /**
  * Median milliseconds of `fn` over RUNS runs after one warm-up, and its last result. With --cpu,
  * CPU time of this process (user + system) instead of wall time: steadier on a shared machine.
+ * @template T
+ * @param {() => T} fn
+ * @returns {Promise<{ ms: number, result: Awaited<T> }>}
  */
-async function time(/** @type {() => unknown} */ fn) {
+async function time(fn) {
   let result = await fn();
   const times = [];
   for (let r = 0; r < RUNS; r++) {

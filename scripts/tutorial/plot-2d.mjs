@@ -2,7 +2,7 @@
 // over the Lloyd iterations (like the tutorial's plotProgresskMeans), and the inertia per iteration.
 import { cross, document, esc, FONT, panel, r } from './svg.mjs';
 
-export const CLUSTER_COLOURS = ['#e4572e', '#2e9e4f', '#2f6fdb', '#a05fc8', '#e0a100', '#17a2b8'];
+const CLUSTER_COLOURS = ['#e4572e', '#2e9e4f', '#2f6fdb', '#a05fc8', '#e0a100', '#17a2b8'];
 
 /**
  * @param {Float64Array} points  x1, x2 pairs
@@ -73,7 +73,7 @@ export function kmeansFigure(points, labels, history, inertia, converged) {
   inertia.forEach((v, t) => body.push(`<circle cx="${r(right.x(t))}" cy="${r(right.y(v))}" r="4" fill="#2f6fdb"/>`));
   body.push(
     `<text x="${right.x(its.at(-1))}" y="${r(right.y(inertia.at(-1)) - 12)}" ${FONT} font-size="13" text-anchor="end">` +
-      `${esc(inertia.at(-1).toFixed(2))}</text>`,
+      `${esc(inertia[inertia.length - 1].toFixed(2))}</text>`,
   );
   body.push(legend(730, 410, k));
   return document(width, height, body.join('\n'));

@@ -1,26 +1,28 @@
 // Tiny SVG plotting helpers for the tutorial example: linear scales, axes with ticks, markers.
 // Text uses the generic "sans-serif" family; sharp renders it with librsvg and fontconfig.
 
+import { escapeHtml } from '@kpress/format';
+
 export const FONT = 'font-family="sans-serif"';
 
-/** Escapes text for SVG content and attribute values. */
-export function esc(text) {
-  return String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
-}
+/** Escapes text for SVG content and attribute values (SVG is XML: HTML's escaping serves). */
+export const esc = (text) => escapeHtml(String(text));
 
 /** Rounded coordinate for compact SVG. */
 export const r = (v) => Math.round(v * 100) / 100;
 
 /** "Nice" tick values (1, 2, 5 × 10^n steps) covering [min, max]. */
-export function niceTicks(min, max, count = 6) {
+function niceTicks(min, max, count = 6) {
   const span = max - min || 1;
   const raw = span / count;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw);
+  // 10 × magnitude ≥ raw always, so a step is always found.
+  const step = /** @type {number} */ ([1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw));
   const ticks = [];
   for (let t = Math.floor(min / step) * step; t <= max + step * 1e-9; t += step) ticks.push(Math.round(t / step) * step);
   if (ticks[0] > min) ticks.unshift(ticks[0] - step);
-  if (ticks.at(-1) < max) ticks.push(ticks.at(-1) + step);
+  const last = ticks[ticks.length - 1];
+  if (last < max) ticks.push(last + step);
   return { ticks, step };
 }
 
@@ -37,8 +39,8 @@ function tickLabel(value, step) {
 export function panel({ left, top, width, height, xs, ys, title, xLabel, yLabel, grid = true }) {
   const xt = niceTicks(Math.min(...xs), Math.max(...xs));
   const yt = niceTicks(Math.min(...ys), Math.max(...ys));
-  const [x0, x1] = [xt.ticks[0], xt.ticks.at(-1)];
-  const [y0, y1] = [yt.ticks[0], yt.ticks.at(-1)];
+  const [x0, x1] = [xt.ticks[0], xt.ticks[xt.ticks.length - 1]];
+  const [y0, y1] = [yt.ticks[0], yt.ticks[yt.ticks.length - 1]];
   const x = (v) => left + ((v - x0) / (x1 - x0)) * width;
   const y = (v) => top + height - ((v - y0) / (y1 - y0)) * height;
   const parts = [`<rect x="${left}" y="${top}" width="${width}" height="${height}" fill="white" stroke="none"/>`];

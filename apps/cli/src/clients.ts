@@ -118,5 +118,3 @@ export function createObjectStore(config: Config): ObjectStore {
     forcePathStyle: config.s3.forcePathStyle,
   });
 }
-
-export { redactUrl };

@@ -18,7 +18,7 @@ export interface LoggerTarget {
  * on a terminal, whose own output says what happened; "info" for long-running commands and for
  * everything not on a terminal (containers, pipes, tests), where the log is the record.
  */
-export function defaultLogLevel(command: string, interactive: boolean): Config['logLevel'] {
+function defaultLogLevel(command: string, interactive: boolean): Config['logLevel'] {
   return interactive && !LONG_RUNNING.has(command) ? 'warn' : 'info';
 }
 

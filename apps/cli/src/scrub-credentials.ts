@@ -9,7 +9,7 @@ const CREDENTIAL_COMMANDS = /^(auth|hello)$/i;
  * HELLO that is the username and password, which pino would log with the error. Masks them in
  * place, so every later listener and log sees the masked error.
  */
-export function scrubCredentials(error: unknown): void {
+function scrubCredentials(error: unknown): void {
   const command = (error as { command?: { name?: unknown; args?: unknown } } | null)?.command;
   if (command && typeof command.name === 'string' && CREDENTIAL_COMMANDS.test(command.name) && Array.isArray(command.args)) {
     command.args = command.args.map(() => '***');

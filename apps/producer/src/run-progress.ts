@@ -35,7 +35,7 @@ export function progressLine(snapshot: RunSnapshot, now: number): string {
 }
 
 /** Back-pressure holding a run's listing, in the words status and progress lines use. */
-export function listingPausedText(paused: { readonly queued: number; readonly maxQueued: number }): string {
+function listingPausedText(paused: { readonly queued: number; readonly maxQueued: number }): string {
   return `listing paused: ${paused.queued} queued (--max-queued ${paused.maxQueued})`;
 }
 

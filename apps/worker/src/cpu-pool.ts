@@ -1,9 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readImageSize } from '@kpress/codec';
 import { estimateCompressBytes } from '@kpress/compress';
+import { formatMemorySize } from '@kpress/format';
 import type { CompressParams, FailureCode } from '@kpress/job-contract';
 import type { CompressRequest, CompressSuccess, CompressThreadOptions, ThreadMessage } from './compress-messages.js';
-import { baseMemoryBytes, defaultMemoryBudget, formatBytes } from './memory-budget.js';
+import { baseMemoryBytes, defaultMemoryBudget } from './memory-budget.js';
 import { COMPRESS_THREAD_NICE_INCREMENT } from './thread-priority.js';
 
 /** An image the pool refused or could not process; `permanent` says whether a retry could help. */
@@ -95,7 +96,7 @@ export function createCpuPool(processes: number, options: CpuPoolOptions = {}): 
   const jobBudget = budget - baseMemoryBytes(processes);
   if (!Number.isSafeInteger(budget) || jobBudget <= 0) {
     throw new RangeError(
-      `memoryBudgetBytes must exceed the base of the worker and its ${processes} compress processes, ${formatBytes(baseMemoryBytes(processes))}, received ${String(options.memoryBudgetBytes)}`,
+      `memoryBudgetBytes must exceed the base of the worker and its ${processes} compress processes, ${formatMemorySize(baseMemoryBytes(processes))}, received ${String(options.memoryBudgetBytes)}`,
     );
   }
   const processOptions: CompressThreadOptions = { niceIncrement, warmUp: options.warmUp ?? true };
@@ -185,7 +186,7 @@ export function createCpuPool(processes: number, options: CpuPoolOptions = {}): 
     const need = estimateCompressBytes(size, bytes.length, params.format);
     if (need > jobBudget) {
       throw new CompressFailedError(
-        `the image has ${size.width}×${size.height} pixels and needs about ${formatBytes(need)} to compress, more than the ${formatBytes(jobBudget)} that the worker's memory budget of ${formatBytes(budget)} (--memory-budget) leaves for jobs`,
+        `the image has ${size.width}×${size.height} pixels and needs about ${formatMemorySize(need)} to compress, more than the ${formatMemorySize(jobBudget)} that the worker's memory budget of ${formatMemorySize(budget)} (--memory-budget) leaves for jobs`,
         'too-many-pixels',
         true,
       );

@@ -6,7 +6,7 @@ export { classifyFailure, InvalidJobError, type FailureVerdict } from './failure
 export { PortUnavailableError, startHealthServer, type HealthChecks, type HealthServer } from './health-server.js';
 export { createImageWorker, type ImageWorker, type ImageWorkerOptions } from './image-worker.js';
 export { createShardedImageWorker, type ShardedImageWorkerOptions } from './sharded-image-worker.js';
-export { defaultMemoryBudget, formatBytes, jobMemoryUnderLimit, parseByteSize } from './memory-budget.js';
+export { defaultMemoryBudget, jobMemoryUnderLimit, parseByteSize } from './memory-budget.js';
 export { createImageJobProcessor, type ImageJobResult, type ProcessorDeps } from './process-image-job.js';
 export { settleWithin, type Settled } from './settle-within.js';
 export { listenForStopSignals, STOP_SIGNALS, type StopSignals } from './stop-signals.js';

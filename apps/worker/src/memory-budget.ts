@@ -6,18 +6,18 @@ import { totalmem } from 'node:os';
  * headroom for what the estimate does not see (V8's young generation, allocator fragmentation,
  * the S3 and Redis clients' buffers).
  */
-export const CGROUP_LIMIT_SHARE = 0.8;
+const CGROUP_LIMIT_SHARE = 0.8;
 
 /** Share of the machine's memory budgeted by default when no container limit applies. */
-export const TOTAL_MEMORY_SHARE = 0.5;
+const TOTAL_MEMORY_SHARE = 0.5;
 
 /**
  * Resident memory of one idle compress process (Node, sharp and libvips loaded, quantizer warm)
  * and of the worker's own process (BullMQ, the AWS SDK, pino): VmRSS measured on Linux x64, Node
  * 22, rounded up. They are set aside from the budget before any job is admitted.
  */
-export const COMPRESS_PROCESS_BASE_BYTES = 96 * 2 ** 20;
-export const WORKER_PROCESS_BASE_BYTES = 160 * 2 ** 20;
+const COMPRESS_PROCESS_BASE_BYTES = 96 * 2 ** 20;
+const WORKER_PROCESS_BASE_BYTES = 160 * 2 ** 20;
 
 /** The worker's memory apart from its jobs: its own process and one per compress process. */
 export function baseMemoryBytes(processes: number): number {
@@ -37,12 +37,6 @@ export function parseByteSize(text: string): number | null {
   return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : null;
 }
 
-/** "3.2 GiB", "512 MiB": a size for messages. */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
-  return `${Math.round(bytes / 2 ** 20)} MiB`;
-}
-
 /**
  * The default memory budget: CGROUP_LIMIT_SHARE of the container's memory limit (cgroup v2
  * memory.max, or v1 memory.limit_in_bytes) when one is set below the machine's memory, else
@@ -56,7 +50,7 @@ export function defaultMemoryBudget(readLimit: () => number | null = readCgroupM
 }
 
 /** The cgroup's memory limit in bytes, or null when there is none ("max", or no cgroup files). */
-export function readCgroupMemoryLimit(): number | null {
+function readCgroupMemoryLimit(): number | null {
   for (const path of ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes']) {
     let text: string;
     try {

@@ -1,5 +1,4 @@
-import { deflateSync } from 'node:zlib';
-import { crc32 } from './crc32.js';
+import { crc32, deflateSync } from 'node:zlib';
 
 export interface IndexedImage {
   readonly width: number;

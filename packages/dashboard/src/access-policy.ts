@@ -14,7 +14,7 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** Whether listening on `host` means every interface. */
-export function isWildcardHost(host: string): boolean {
+function isWildcardHost(host: string): boolean {
   const bare = unbracket(host);
   return bare === '0.0.0.0' || bare === '::' || bare === '0:0:0:0:0:0:0:0';
 }

@@ -39,8 +39,7 @@ const REPORT_CSP =
   "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
 
 /** Our own pages carry no scripts and load nothing from elsewhere. */
-export const PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** `/` and `/runs` (the run list) and `/runs/:runId/report.{html,json}` (reports proxied from S3). */
 export function createRunRoutes(options: RunRoutesOptions): Router {

@@ -19,7 +19,7 @@ interface Importance {
  * palettes must still spend entries on texture to keep RGB PSNR ahead, so they are weighted
  * gently; large palettes gain most in butteraugli from a strong preference for flat areas.
  */
-export function importanceFor(k: number): Importance {
+function importanceFor(k: number): Importance {
   return k <= 64 ? { floor: 0.6, scale: 3 } : { floor: 0.2, scale: 12 };
 }
 

@@ -83,13 +83,7 @@ function drawProportional(weights: Float64Array, factor: Float64Array | null, ra
   return n - 1;
 }
 
-export function copyPoint(
-  source: FloatArray,
-  index: number,
-  target: Float64Array,
-  targetOffset: number,
-  dimension: number,
-): void {
+function copyPoint(source: FloatArray, index: number, target: Float64Array, targetOffset: number, dimension: number): void {
   for (let j = 0; j < dimension; j++) target[targetOffset + j] = source[index * dimension + j]!;
 }
 

@@ -194,7 +194,7 @@ function initialise(
 }
 
 /** Nearest centre of every point. */
-export function assignAll(points: FloatArray, dimension: number, centroids: Float64Array, k: number): Uint32Array {
+function assignAll(points: FloatArray, dimension: number, centroids: Float64Array, k: number): Uint32Array {
   const n = points.length / dimension;
   const labels = new Uint32Array(n);
   const nearest = new Nearest();

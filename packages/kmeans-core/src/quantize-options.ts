@@ -94,6 +94,6 @@ export function resolveQuantizeInput(image: QuantizeImage, options: QuantizeOpti
 }
 
 /** Small palettes are cheap to cluster and most sensitive to a poor local optimum. */
-export function defaultRestarts(k: number): number {
+function defaultRestarts(k: number): number {
   return k <= 32 ? 8 : k <= 64 ? 2 : 1;
 }

@@ -11,3 +11,4 @@ export type { EmbeddedServices } from './kpress-environment.js';
 export { kpressEnvironment } from './kpress-environment.js';
 export type { RedisCluster, RedisClusterOptions } from './redis-cluster.js';
 export { startRedisCluster } from './redis-cluster.js';
+export { eventually } from './eventually.js';

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { type RedisServer, startRedisServer } from './redis-server.js';
+import { eventually } from './eventually.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -57,7 +58,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     for (let i = 0; i < masters * 2; i++) servers.push(await startRedisServer({ extraArgs }));
     const addresses = servers.map((server) => `127.0.0.1:${server.port}`);
     await execFileAsync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes']);
-    await waitFor(() => allReady(servers.map((s) => s.port)), READY_TIMEOUT_MS, 'the cluster to be ready');
+    await eventually(() => allReady(servers.map((s) => s.port)), READY_TIMEOUT_MS, 'the cluster to be ready');
   } catch (error) {
     await stop();
     throw error;
@@ -85,7 +86,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       await server.kill('SIGKILL');
     },
     async waitForFailover(key, formerPort, timeoutMs = 30_000) {
-      return waitFor(
+      return eventually(
         async () => {
           const port = await masterOf(key).catch(() => formerPort);
           if (port === formerPort) return undefined;
@@ -139,15 +140,5 @@ async function withNode<T>(port: number, question: (redis: Redis) => Promise<T>)
     return await question(redis);
   } finally {
     redis.disconnect();
-  }
-}
-
-async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -8,7 +8,7 @@ import type S3rver from 's3rver';
  *
  * It must run inside s3rver's XML serializer (it edits the plain-object body) and before its router.
  */
-export const listObjectsV2WithoutDes: S3rver.Middleware = async (ctx, next) => {
+const listObjectsV2WithoutDes: S3rver.Middleware = async (ctx, next) => {
   const query = new URLSearchParams(ctx.querystring);
   if (ctx.method !== 'GET' || query.get('list-type') !== '2' || !/^\/[^/]+\/?$/.test(ctx.path)) {
     await next();

@@ -40,7 +40,7 @@ interface ErrorFields {
 }
 
 /** The HTTP status the SDK recorded for a service error, if any. */
-export function httpStatusOf(error: unknown): number | undefined {
+function httpStatusOf(error: unknown): number | undefined {
   const status = fields(error)?.$metadata?.httpStatusCode;
   return typeof status === 'number' ? status : undefined;
 }

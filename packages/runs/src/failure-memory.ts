@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { shardOf, SHARDS } from './run-keys.js';
+import { shardOf } from './run-keys.js';
 
 /** A source that failed permanently, as an incremental run remembers it. */
 export interface RememberedFailure {
@@ -69,5 +69,3 @@ export function createFailureMemory(redis: Redis, prefix: string): FailureMemory
 function fieldOf(identity: string): string {
   return createHash('sha256').update(identity).digest('hex').slice(0, 32);
 }
-
-export { SHARDS as FAILURE_MEMORY_SHARDS };

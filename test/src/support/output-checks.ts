@@ -32,7 +32,7 @@ export async function referenceOutputs(
 }
 
 /** Whether `png` decodes to the end (every row, every chunk), as a reader would need it. */
-export async function decodesFully(png: Buffer): Promise<boolean> {
+async function decodesFully(png: Buffer): Promise<boolean> {
   try {
     await sharp(png, { failOn: 'truncated' }).raw().toBuffer();
     return readPngChunks(png).at(-1)?.type === 'IEND';
@@ -47,7 +47,7 @@ interface MetadataDoc {
 }
 
 /** The palette of a PNG's PLTE chunk, as [r, g, b] triples. */
-export function plteOf(png: Buffer): number[][] {
+function plteOf(png: Buffer): number[][] {
   const plte = readPngChunks(png).find((c) => c.type === 'PLTE');
   if (!plte) return [];
   const entries: number[][] = [];
@@ -56,7 +56,7 @@ export function plteOf(png: Buffer): number[][] {
 }
 
 /** Problems of one image + metadata pair (empty when both are complete and agree). */
-export async function checkPair(store: ObjectStore, bucket: string, imageKey: string, image?: Buffer): Promise<string[]> {
+async function checkPair(store: ObjectStore, bucket: string, imageKey: string, image?: Buffer): Promise<string[]> {
   const problems: string[] = [];
   const png = image ?? (await store.get(bucket, imageKey, { maxBytes: 1 << 28 })).body;
   if (!(await decodesFully(png))) problems.push(`${imageKey}: the image does not decode fully (${png.length} bytes)`);

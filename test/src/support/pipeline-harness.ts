@@ -10,6 +10,9 @@ import { getTestRedis, type TestRedis } from './redis-for-tests.js';
 import { CLI } from './repo.js';
 import { startTestS3, type TestS3 } from './s3-for-tests.js';
 
+/** Polling until a check holds, shared with the local services (their cluster start and failover). */
+export { eventually } from '@kpress/local-services';
+
 const execFileAsync = promisify(execFile);
 
 export interface CliResult {
@@ -156,15 +159,4 @@ export async function startPipelineHarness(): Promise<PipelineHarness> {
       await s3.stop();
     },
   };
-}
-
-/** Waits until `check` returns a value other than undefined, polling; fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

@@ -1,5 +1,3 @@
-import { inflateSync } from 'node:zlib';
-
 export interface PngChunk {
   readonly type: string;
   readonly data: Buffer;
@@ -35,27 +33,4 @@ export function readPngHeader(png: Buffer): PngHeader {
     bitDepth: ihdr.data[8]!,
     colourType: ihdr.data[9]!,
   };
-}
-
-/** The palette indices of an unfiltered (filter 0) indexed PNG, as kpress writes them. */
-export function readIndices(png: Buffer): Uint8Array {
-  const { width, height, bitDepth } = readPngHeader(png);
-  const idat = Buffer.concat(
-    readPngChunks(png)
-      .filter((c) => c.type === 'IDAT')
-      .map((c) => c.data),
-  );
-  const raw = inflateSync(idat);
-  const rowBytes = Math.ceil((width * bitDepth) / 8);
-  const out = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const row = y * (rowBytes + 1);
-    if (raw[row] !== 0) throw new Error(`row ${y} uses filter ${raw[row]}, expected 0`);
-    for (let x = 0; x < width; x++) {
-      const bit = x * bitDepth;
-      const byte = raw[row + 1 + (bit >> 3)]!;
-      out[y * width + x] = (byte >> (8 - bitDepth - (bit & 7))) & ((1 << bitDepth) - 1);
-    }
-  }
-  return out;
 }

@@ -12,7 +12,7 @@ import { runCompressBatch } from '../local-batch/compress-batch.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
-export const COMPRESS_HELP = `Usage: kpress compress IN -o OUT [params] [--json] [--job-timeout S]
+const COMPRESS_HELP = `Usage: kpress compress IN -o OUT [params] [--json] [--job-timeout S]
        kpress compress IN... -o OUTDIR [params] [--json] [--concurrency N] [--job-timeout S]
 
 Quantizes local images (no Redis or S3). With one input file and OUT ending in .png or .webp,

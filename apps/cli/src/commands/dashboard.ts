@@ -8,7 +8,7 @@ import { integerFlag } from '../integer-flag.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
-export const DASHBOARD_HELP = `Usage: kpress dashboard [--port P] [--host H] [--public-host NAME]... [--admin]
+const DASHBOARD_HELP = `Usage: kpress dashboard [--port P] [--host H] [--public-host NAME]... [--admin]
 
 Serves, until SIGTERM or SIGINT:
   /                             recent runs: counts, mean PSNR, bytes in → out, report links

@@ -11,7 +11,7 @@ import { asUsageError, UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 import { runResume } from './enqueue-resume.js';
 
-export const ENQUEUE_HELP = `Usage: kpress enqueue (s3://BUCKET/PREFIX | --manifest FILE) --to s3://BUCKET/PREFIX [params]
+const ENQUEUE_HELP = `Usage: kpress enqueue (s3://BUCKET/PREFIX | --manifest FILE) --to s3://BUCKET/PREFIX [params]
                       [--run-id ID] [--wait] [--dry-run] [--force] [--retry-failed] [--max-queued N]
                       [--shard N]
        kpress enqueue --resume RUN_ID [--manifest FILE] [--wait] [--max-queued N]

@@ -6,7 +6,7 @@ import { openRunSession } from '../run-session.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
-export const REPORT_HELP = `Usage: kpress report [RUN_ID] [--json]
+const REPORT_HELP = `Usage: kpress report [RUN_ID] [--json]
 
 Says where a run's report is (HTML and JSON, under the destination's _kpress/runs/RUN_ID/),
 whether it is written yet, and the run's summary. Without RUN_ID: the latest run. The dashboard

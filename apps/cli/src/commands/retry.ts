@@ -7,7 +7,7 @@ import { openRunSession } from '../run-session.js';
 import { asUsageError, UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
-export const RETRY_HELP = `Usage: kpress retry RUN_ID [--wait] [--run-id ID]
+const RETRY_HELP = `Usage: kpress retry RUN_ID [--wait] [--run-id ID]
 
 Queues a new run of just the images RUN_ID failed on, with the same destination and parameters
 (each object is looked up again: a changed object is read in its new version). Remembered

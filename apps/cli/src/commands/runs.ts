@@ -6,7 +6,7 @@ import { openRunSession } from '../run-session.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
-export const RUNS_HELP = `Usage: kpress runs [--limit N] [--json]
+const RUNS_HELP = `Usage: kpress runs [--limit N] [--json]
 
 Lists runs, newest first: id, state (listing, running, done, failed, cancelled), counts,
 source → destination, start time and duration. Runs are kept 30 days after their last change.
@@ -49,7 +49,7 @@ export async function runRuns(argv: string[], context: CommandContext): Promise<
 }
 
 /** One run on one line: id, state, counts, source → destination, start and duration. */
-export function formatRunLine(run: RunSnapshot, now: number): string {
+function formatRunLine(run: RunSnapshot, now: number): string {
   const started = new Date(run.createdAt)
     .toISOString()
     .replace('T', ' ')

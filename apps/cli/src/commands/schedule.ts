@@ -14,7 +14,7 @@ import { removeScheduleTicks } from '../schedule-ticks.js';
 import { asUsageError, UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
-export const SCHEDULE_HELP = `Usage: kpress schedule add NAME --cron EXPR --from s3://BUCKET/PREFIX --to s3://BUCKET/PREFIX [params]
+const SCHEDULE_HELP = `Usage: kpress schedule add NAME --cron EXPR --from s3://BUCKET/PREFIX --to s3://BUCKET/PREFIX [params]
        kpress schedule list
        kpress schedule remove NAME
 

@@ -5,7 +5,7 @@ import { openRunSession } from '../run-session.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
-export const STATUS_HELP = `Usage: kpress status [RUN_ID] [--wait] [--json]
+const STATUS_HELP = `Usage: kpress status [RUN_ID] [--wait] [--json]
 
 The run's state (listing, running, done, failed, cancelled), counts (queued, active, done,
 skipped, failed), throughput, ETA and every failure with its reason. Without RUN_ID: the latest

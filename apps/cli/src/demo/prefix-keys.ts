@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 const UNLINK_BATCH = 500;
 
 /** The SCAN pattern of every key under `prefix:`, with the prefix's own glob characters escaped. */
-export function prefixPattern(prefix: string): string {
+function prefixPattern(prefix: string): string {
   return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:*`;
 }
 

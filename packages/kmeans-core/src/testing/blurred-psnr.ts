@@ -4,7 +4,7 @@
  */
 import { psnrFromMse } from '../quality.js';
 
-export function gaussianBlurRgb(data: Uint8Array, width: number, height: number, sigma: number): Float64Array {
+function gaussianBlurRgb(data: Uint8Array, width: number, height: number, sigma: number): Float64Array {
   const radius = Math.ceil(3 * sigma);
   const kernel = new Float64Array(2 * radius + 1);
   let total = 0;
