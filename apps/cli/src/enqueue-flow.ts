@@ -1,5 +1,5 @@
 import { parseS3Url, reportKeys } from '@kpress/job-contract';
-import { type EnqueueRequest, enqueueRun, formatStatus, RunRefusedError, watchRun } from '@kpress/producer';
+import { type EnqueueRequest, formatStatus, RunRefusedError, watchRun } from '@kpress/producer';
 import { RunConflictError, RunExistsError, type RunSnapshot } from '@kpress/runs';
 import type { CommandContext } from './commands/command.js';
 import type { RunSession } from './run-session.js';
@@ -32,13 +32,7 @@ export async function runEnqueueFlow(
   try {
     let progress;
     try {
-      progress = await enqueueRun(request, {
-        store: session.store,
-        runs: session.runs,
-        failureMemory: session.failureMemory,
-        queue: session.queue,
-        // Not logger.child({ runId }): enqueueRun names the run in its lines itself (schedule ticks share it).
-        logger: context.logger,
+      progress = await session.enqueue(request, {
         signal: interrupt.signal,
         onRunCreated: (runId) => {
           created.runId = runId;
@@ -58,7 +52,6 @@ export async function runEnqueueFlow(
           stdout.write(
             `${entry.action.padEnd(5)} ${entry.source}${entry.output ? ` → ${entry.output}` : ''}${entry.reason ? ` (${entry.reason})` : ''}\n`,
           ),
-        onRunComplete: (id) => session.complete(id),
       });
     } catch (error) {
       if (isTerminal(stderr)) stderr.write('\n');

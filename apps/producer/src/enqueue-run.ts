@@ -1,6 +1,7 @@
 import type { CompressParams } from '@kpress/job-contract';
 import { pairLabel, runRefusal, type S3Location } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
+import { completeRun } from '@kpress/reports';
 import { type FailureMemory, HEARTBEAT_INTERVAL_MS, RunConflictError, RunExistsError, type RunStore } from '@kpress/runs';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
@@ -88,8 +89,6 @@ export interface EnqueueDeps {
   readonly onProgress?: (progress: Readonly<EnqueueProgress>) => void;
   /** Called for each object a dry run would queue, skip or fail. */
   readonly onDryRunEntry?: (entry: { action: DryRunAction; source: string; output: string | null; reason?: string }) => void;
-  /** Called by the enqueue that completed the run (every job already finished, or none queued). */
-  readonly onRunComplete: (runId: string) => Promise<void>;
   /** Stops the listing (Ctrl-C): the run then ends `failed`, saying how far it got. */
   readonly signal?: AbortSignal;
 }
@@ -186,8 +185,9 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
   if (Object.keys(lost).length > 0) {
     deps.logger.warn({ runId, found: lost, expected }, 'the run had lost listing counts (a Redis failover?): reconciled');
   }
+  // Every job already finished, or none was queued: this enqueue completed the run.
   const completed = await deps.runs.closeListing(runId, expected.jobs);
-  if (completed) await deps.onRunComplete(runId);
+  if (completed) await completeRun(deps, runId);
   return progress;
 }
 

@@ -16,3 +16,11 @@ export { createScheduleTickProcessor, type ScheduleTickDeps, type ScheduleTickRe
 export { cancelRun, type CancelResult } from './cancel-run.js';
 export { objectsFromFailures } from './failed-sources.js';
 export { type ResumePoint, takeOverListing } from './resume-run.js';
+export {
+  type EnqueueSinks,
+  openProducer,
+  type Producer,
+  type ProducerOptions,
+  type ScheduleTicks,
+  startScheduleTicks,
+} from './main.js';

@@ -19,7 +19,6 @@ export interface ScheduleTickDeps {
   readonly maxInputBytes: number;
   /** Buckets runs may read and write (KPRESS_ALLOWED_BUCKETS), checked again on every tick. Default: any. */
   readonly allowedBuckets?: ReadonlySet<string> | null;
-  readonly onRunComplete: (runId: string) => Promise<void>;
 }
 
 export type ScheduleTickResult =
@@ -74,7 +73,6 @@ export function createScheduleTickProcessor(deps: ScheduleTickDeps): (job: Job) 
           failureMemory: createFailureMemory(deps.redis, deps.prefix),
           queue: deps.imageQueue,
           logger: log,
-          onRunComplete: deps.onRunComplete,
         },
       );
       let progress;

@@ -1,4 +1,5 @@
 import { IMAGE_QUEUE, type ImageJob, KEEP_COMPLETED, KEEP_FAILED, parseImageJob } from '@kpress/job-contract';
+import { completeRun } from '@kpress/reports';
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -80,7 +81,7 @@ export function createImageWorker(options: ImageWorkerOptions): ImageWorker {
       status: 'failed',
       failure: { key: `s3://${data.source.bucket}/${data.source.key}`, code: 'worker-lost', reason },
     });
-    if (finish.completedRun) await options.onRunComplete(data.runId);
+    if (finish.completedRun) await completeRun(options, data.runId);
   }
 
   return {

@@ -11,3 +11,4 @@ export { settleWithin, type Settled } from './settle-within.js';
 export { listenForStopSignals, STOP_SIGNALS, type StopSignals } from './stop-signals.js';
 export { createWorkerHealth, type RunningWorker, type WorkerHealth } from './worker-health-checks.js';
 export { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
+export { runWorker, type WorkerClients, WorkerSettingError, type WorkerSettings } from './main.js';

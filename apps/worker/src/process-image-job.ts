@@ -14,6 +14,7 @@ import {
   parseImageJob,
 } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
+import { completeRun } from '@kpress/reports';
 import type { FailureMemory, RunStore } from '@kpress/runs';
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
@@ -35,8 +36,6 @@ export interface ProcessorDeps {
   readonly maxInputBytes: number;
   /** Buckets a job may read from and write to (KPRESS_ALLOWED_BUCKETS). Default: any. */
   readonly allowedBuckets?: ReadonlySet<string> | null;
-  /** Called by the worker whose job completed a run (exactly one per run). */
-  readonly onRunComplete: (runId: string) => Promise<void>;
 }
 
 /** The small result BullMQ stores for a completed job. */
@@ -77,7 +76,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     if (runRecord?.state === 'cancelled') {
       // Cancelled after it was queued: it never runs, and is counted as cancelled.
       const finish = await deps.runs.finishJob(data.runId, jobId, { status: 'cancelled' });
-      if (finish.completedRun) await deps.onRunComplete(data.runId);
+      if (finish.completedRun) await completeRun(deps, data.runId);
       log.info('run cancelled: job not run');
       return { output: '', bytesIn: 0, bytesOut: 0, psnr: null, cancelled: true };
     }
@@ -115,7 +114,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
             at: Date.now(),
           });
         }
-        if (finish.completedRun) await deps.onRunComplete(data.runId);
+        if (finish.completedRun) await completeRun(deps, data.runId);
         if (verdict.permanent) throw new UnrecoverableError(`${source}: ${reason}`);
       } else {
         deps.metrics.retried.inc();
@@ -142,7 +141,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
         status: 'failed',
         failure: { key: source, code: 'bucket-not-allowed', reason },
       });
-      if (finish.completedRun) await deps.onRunComplete(data.runId);
+      if (finish.completedRun) await completeRun(deps, data.runId);
     }
     throw new UnrecoverableError(`bucket-not-allowed: ${source}: ${reason}`);
   }
@@ -235,7 +234,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
       },
       kept ? 'image kept original: the output would not be smaller' : 'image done',
     );
-    if (finish.completedRun) await deps.onRunComplete(data.runId);
+    if (finish.completedRun) await completeRun(deps, data.runId);
     return {
       output: `s3://${data.output.bucket}/${data.output.key}`,
       bytesIn: body.length,
