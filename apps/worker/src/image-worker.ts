@@ -1,4 +1,4 @@
-import { IMAGE_QUEUE, type ImageJob, KEEP_COMPLETED, KEEP_FAILED, parseImageJob } from '@kpress/job-contract';
+import { type FailureCode, IMAGE_QUEUE, type ImageJob, KEEP_COMPLETED, KEEP_FAILED, parseImageJob } from '@kpress/job-contract';
 import { completeRun } from '@kpress/reports';
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -79,7 +79,7 @@ export function createImageWorker(options: ImageWorkerOptions): ImageWorker {
     options.metrics.failed.inc();
     const finish = await options.runs.finishJob(data.runId, job.id ?? 'unknown', {
       status: 'failed',
-      failure: { key: `s3://${data.source.bucket}/${data.source.key}`, code: 'worker-lost', reason },
+      failure: { key: `s3://${data.source.bucket}/${data.source.key}`, code: 'worker-lost' satisfies FailureCode, reason },
     });
     if (finish.completedRun) await completeRun(options, data.runId);
   }

@@ -3,6 +3,7 @@ import { buildMetadata } from '@kpress/compress';
 import {
   decodeOwner,
   encodeOwner,
+  type FailureCode,
   type ImageJob,
   failureIdentity,
   isRememberedFailure,
@@ -139,7 +140,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     if (runExists) {
       const finish = await deps.runs.finishJob(data.runId, jobId, {
         status: 'failed',
-        failure: { key: source, code: 'bucket-not-allowed', reason },
+        failure: { key: source, code: 'bucket-not-allowed' satisfies FailureCode, reason },
       });
       if (finish.completedRun) await completeRun(deps, data.runId);
     }
