@@ -11,6 +11,7 @@ import {
   checkExistingOutputs,
   claimOutputs,
   type Decision,
+  firstDecisions,
   recallFailures,
   type Sink,
 } from './enqueue-checks.js';
@@ -212,12 +213,7 @@ async function listInBatches(request: EnqueueRequest, deps: EnqueueDeps, progres
     const firstSeen = request.mayRepeat
       ? await sink.seen(candidates.map((c) => ({ source: c.source, position: c.object.position })))
       : candidates.map(() => true);
-    const decisions: (Decision | null)[] = candidates.map((candidate, i) => {
-      if (!firstSeen[i]) return { kind: 'duplicate', candidate };
-      if (candidate.kind === 'not-image') return { kind: 'not-image', candidate };
-      if (candidate.kind === 'failed') return { kind: 'fail', candidate, failure: candidate.failure, memory: candidate.memory };
-      return null;
-    });
+    const decisions = firstDecisions(candidates, firstSeen);
     const collisions = await checkExistingOutputs(candidates, decisions, destinationEmpty, request.force, deps.store);
     await recallFailures(candidates, decisions, request.retryFailed, deps.failureMemory);
     applyCollisions(candidates, decisions, collisions);
