@@ -317,7 +317,7 @@ async function runKpress(scenario, { store, redis, queue, prefix, destination, s
         origin: 'bench',
         maxInputBytes: 256 * 1024 * 1024,
       },
-      { store, runs, failureMemory: createFailureMemory(redis, prefix), queue, logger, onRunComplete: async () => undefined },
+      { store, runs, failureMemory: createFailureMemory(redis, prefix), queue, logger },
     );
     enqueueSeconds = (performance.now() - started) / 1000;
     let final;

@@ -278,7 +278,7 @@ async function runWorkers({ count, store, redis, queue, prefix, workers, cores, 
         origin: 'bench-scale',
         maxInputBytes: MAX_INPUT_BYTES,
       },
-      { store, runs, failureMemory: createFailureMemory(redis, prefix), queue, logger, onRunComplete: async () => undefined },
+      { store, runs, failureMemory: createFailureMemory(redis, prefix), queue, logger },
     );
     const final = await watchRun(runs, runId, { intervalMs: 50, output: quiet, signal: abort.signal });
     const seconds = (performance.now() - started) / 1000;
@@ -370,7 +370,6 @@ async function producerChild() {
       failureMemory: createFailureMemory(redis, prefix),
       queue,
       logger,
-      onRunComplete: async () => undefined,
     },
   );
   const seconds = (performance.now() - started) / 1000;

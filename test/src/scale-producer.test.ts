@@ -192,7 +192,6 @@ describe('archive scale: back-pressure and a producer that resumes', () => {
         failureMemory: createFailureMemory(h.redis, h.prefix),
         queue: h.queue,
         logger,
-        onRunComplete: () => Promise.resolve(),
       },
     );
     assert.equal(progress.queued, 24);
@@ -241,7 +240,6 @@ describe('archive scale: back-pressure and a producer that resumes', () => {
           failureMemory: createFailureMemory(h.redis, h.prefix),
           queue: h.queue,
           logger: pino({ level: 'silent' }),
-          onRunComplete: () => Promise.resolve(),
           // A dead producer retries nothing.
           retryWindowMs: 0,
         },
@@ -310,7 +308,6 @@ describe('archive scale: back-pressure and a producer that resumes', () => {
           failureMemory: createFailureMemory(h.redis, h.prefix),
           queue: h.queue,
           logger: pino({ level: 'silent' }),
-          onRunComplete: () => Promise.resolve(),
         },
       ),
       /listing stopped after the first object/,

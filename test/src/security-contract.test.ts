@@ -189,10 +189,6 @@ function recordingDeps(allowedBuckets: ReadonlySet<string> | null = null): {
       maxPixels: 1e8,
       maxInputBytes: 1 << 20,
       allowedBuckets,
-      onRunComplete: () => {
-        calls.push('onRunComplete');
-        return Promise.resolve();
-      },
     },
   };
 }

@@ -80,11 +80,12 @@ describe('security: Redis ACL user and credentials', () => {
     connection.disconnect();
     // Every value kpress keeps in Redis.
     captured.push(...(await dumpKeys(`${h.prefix}:*`)));
-    // Every object written to the destination: images, metadata documents, report.json/html.
+    // Every object written to the destination: images, metadata documents, the run's result
+    // pages, report.json/html.
     let reports = 0;
     for await (const object of h.store.list(destination, '')) {
       captured.push((await h.store.get(destination, object.key, { maxBytes: 16 << 20 })).body.toString('latin1'));
-      if (object.key.includes('_kpress/runs/')) reports++;
+      if (/_kpress\/runs\/[^/]+\/report\.(json|html)$/.test(object.key)) reports++;
     }
     assert.equal(reports, 2, 'report.json and report.html were read');
 

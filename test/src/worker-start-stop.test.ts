@@ -78,7 +78,7 @@ describe('worker: start-up order and bounded shutdown', () => {
 
   it('SIGTERM during start-up: an orderly stop, exit 0', async () => {
     // Debug logs: the first line says the signal handlers are in place; SIGTERM right after it
-    // lands while Redis connects and the compress threads warm up.
+    // lands while Redis connects and the compress processes warm up.
     const worker = h.startWorker(['--concurrency', '2'], { LOG_LEVEL: 'debug' });
     await waitForOutput(worker, /"msg":"starting"/, 'the worker to start');
     worker.child.kill('SIGTERM');

@@ -1,8 +1,7 @@
 import { parseS3Url, reportKeys } from '@kpress/job-contract';
-import { type EnqueueRequest, enqueueRun, formatStatus, RunRefusedError, wakeOnJobEvents, watchRun } from '@kpress/producer';
-import { RunConflictError, RunExistsError, runKeys, type RunSnapshot } from '@kpress/runs';
+import { type EnqueueRequest, formatStatus, RunRefusedError, wakeOnJobEvents, watchRun } from '@kpress/producer';
+import { RunConflictError, RunExistsError, type RunSnapshot } from '@kpress/runs';
 import type { CommandContext } from './commands/command.js';
-import { replicaConfirmer } from './replica-confirm.js';
 import type { RunSession } from './run-session.js';
 import { UsageError } from './usage-error.js';
 
@@ -34,37 +33,31 @@ export async function runEnqueueFlow(
     let progress;
     try {
       // A new run goes to the chosen shard (--shard) or one picked by its id; a resumed one stays on its own.
-      const shard = await session.shards.place(request.runId, options.shard);
-      const confirm = replicaConfirmer(session.redis, context.logger);
-      progress = await enqueueRun(request, {
-        store: session.store,
-        runs: session.runs,
-        failureMemory: session.failureMemory,
-        queue: shard.queue,
-        // Not logger.child({ runId }): enqueueRun names the run in its lines itself (schedule ticks share it).
-        logger: context.logger,
-        signal: interrupt.signal,
-        onRunCreated: (runId) => {
-          created.runId = runId;
-          stdout.write(`${runId}\n`);
-          const report = reportUrls(`s3://${request.destination.bucket}/${request.destination.key}`, runId);
-          stderr.write(
-            `run ${runId}: ${request.sourceLabel} → s3://${request.destination.bucket}/${request.destination.key}\n` +
-              `  report when it ends: ${report.html}\n` +
-              `  follow: kpress status ${runId} --wait · cancel: kpress cancel ${runId}\n`,
-          );
+      progress = await session.enqueue(
+        request,
+        {
+          signal: interrupt.signal,
+          onRunCreated: (runId) => {
+            created.runId = runId;
+            stdout.write(`${runId}\n`);
+            const report = reportUrls(`s3://${request.destination.bucket}/${request.destination.key}`, runId);
+            stderr.write(
+              `run ${runId}: ${request.sourceLabel} → s3://${request.destination.bucket}/${request.destination.key}\n` +
+                `  report when it ends: ${report.html}\n` +
+                `  follow: kpress status ${runId} --wait · cancel: kpress cancel ${runId}\n`,
+            );
+          },
+          onProgress: (p) => {
+            const line = `listing: ${p.listed} objects seen, ${p.queued} queued, ${p.skipped} skipped, ${p.skippedFailed} failed before, ${p.notImages} not images, ${p.failed} failed`;
+            stderr.write(isTerminal(stderr) ? `\r\x1b[2K${line}` : `${line}\n`);
+          },
+          onDryRunEntry: (entry) =>
+            stdout.write(
+              `${entry.action.padEnd(5)} ${entry.source}${entry.output ? ` → ${entry.output}` : ''}${entry.reason ? ` (${entry.reason})` : ''}\n`,
+            ),
         },
-        onProgress: (p) => {
-          const line = `listing: ${p.listed} objects seen, ${p.queued} queued, ${p.skipped} skipped, ${p.skippedFailed} failed before, ${p.notImages} not images, ${p.failed} failed`;
-          stderr.write(isTerminal(stderr) ? `\r\x1b[2K${line}` : `${line}\n`);
-        },
-        onDryRunEntry: (entry) =>
-          stdout.write(
-            `${entry.action.padEnd(5)} ${entry.source}${entry.output ? ` → ${entry.output}` : ''}${entry.reason ? ` (${entry.reason})` : ''}\n`,
-          ),
-        onRunComplete: (id) => session.complete(id),
-        ...(confirm === null ? {} : { confirmWrites: () => confirm(runKeys(shard.prefix, request.runId).hash) }),
-      });
+        options.shard,
+      );
     } catch (error) {
       if (isTerminal(stderr)) stderr.write('\n');
       if (error instanceof RunExistsError || error instanceof RunConflictError || error instanceof RunRefusedError) {

@@ -38,6 +38,20 @@ export interface Sink {
 }
 
 /**
+ * What each object of a batch is before any I/O: a repeat of a source the run has seen
+ * (`firstSeen` false: counted once, as a duplicate), not an image, a failure `candidateFor`
+ * found, or still open (null): a job the checks below may skip, recall or fail.
+ */
+export function firstDecisions(candidates: readonly Candidate[], firstSeen: readonly boolean[]): (Decision | null)[] {
+  return candidates.map((candidate, i) => {
+    if (!firstSeen[i]) return { kind: 'duplicate', candidate };
+    if (candidate.kind === 'not-image') return { kind: 'not-image', candidate };
+    if (candidate.kind === 'failed') return { kind: 'fail', candidate, failure: candidate.failure, memory: candidate.memory };
+    return null;
+  });
+}
+
+/**
  * HEADs each job's metadata document: done already with this hash (skip, once a HEAD of the image
  * shows the same hash), or owned by another
  * source (returned by index: a collision, decided after the failure memory had its say).

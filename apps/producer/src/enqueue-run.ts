@@ -1,6 +1,7 @@
 import type { CompressParams } from '@kpress/job-contract';
 import { pairLabel, runRefusal, type S3Location } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
+import { completeRun } from '@kpress/reports';
 import { type FailureMemory, HEARTBEAT_INTERVAL_MS, RunConflictError, RunExistsError, type RunStore } from '@kpress/runs';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
@@ -10,6 +11,7 @@ import {
   checkExistingOutputs,
   claimOutputs,
   type Decision,
+  firstDecisions,
   recallFailures,
   type Sink,
 } from './enqueue-checks.js';
@@ -88,8 +90,6 @@ export interface EnqueueDeps {
   readonly onProgress?: (progress: Readonly<EnqueueProgress>) => void;
   /** Called for each object a dry run would queue, skip or fail. */
   readonly onDryRunEntry?: (entry: { action: DryRunAction; source: string; output: string | null; reason?: string }) => void;
-  /** Called by the enqueue that completed the run (every job already finished, or none queued). */
-  readonly onRunComplete: (runId: string) => Promise<void>;
   /** Stops the listing (Ctrl-C): the run then ends `failed`, saying how far it got. */
   readonly signal?: AbortSignal;
   /**
@@ -198,6 +198,7 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
     notImages: base.notImages + progress.notImages,
     jobs: base.jobs + progress.queued + progress.failed,
   };
+  // Every job already finished, or none was queued: this enqueue completed the run.
   const completed = await retryWithin(
     deps.retryWindowMs ?? BATCH_RETRY_MS,
     'closing the listing',
@@ -213,7 +214,7 @@ export async function enqueueRun(request: EnqueueRequest, deps: EnqueueDeps): Pr
   await deps
     .confirmWrites?.()
     .catch((error: unknown) => deps.logger.warn({ err: error, runId }, 'no replica confirmed the closed listing'));
-  if (completed) await deps.onRunComplete(runId);
+  if (completed) await completeRun(deps, runId);
   return progress;
 }
 
@@ -246,12 +247,7 @@ async function listInBatches(
     const firstSeen = request.mayRepeat
       ? await sink.seen(candidates.map((c) => ({ source: c.source, position: c.object.position })))
       : candidates.map(() => true);
-    const decisions: (Decision | null)[] = candidates.map((candidate, i) => {
-      if (!firstSeen[i]) return { kind: 'duplicate', candidate };
-      if (candidate.kind === 'not-image') return { kind: 'not-image', candidate };
-      if (candidate.kind === 'failed') return { kind: 'fail', candidate, failure: candidate.failure, memory: candidate.memory };
-      return null;
-    });
+    const decisions = firstDecisions(candidates, firstSeen);
     const collisions = await checkExistingOutputs(candidates, decisions, destinationEmpty, request.force, deps.store);
     await recallFailures(candidates, decisions, request.retryFailed, deps.failureMemory);
     applyCollisions(candidates, decisions, collisions);

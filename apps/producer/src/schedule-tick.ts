@@ -20,7 +20,6 @@ export interface ScheduleTickDeps {
   readonly maxInputBytes: number;
   /** Buckets runs may read and write (KPRESS_ALLOWED_BUCKETS), checked again on every tick. Default: any. */
   readonly allowedBuckets?: ReadonlySet<string> | null;
-  readonly onRunComplete: (runId: string) => Promise<void>;
   /** On Redis Cluster: waits until a replica holds the writes made to `key`'s master (see EnqueueDeps.confirmWrites). */
   readonly confirmWrites?: ((key: string) => Promise<void>) | null;
 }
@@ -78,7 +77,6 @@ export function createScheduleTickProcessor(deps: ScheduleTickDeps): (job: Job) 
           failureMemory: deps.shards.failureMemory,
           queue: shard.queue,
           logger: log,
-          onRunComplete: deps.onRunComplete,
           ...(deps.confirmWrites ? { confirmWrites: () => deps.confirmWrites!(runKeys(shard.prefix, runId).hash) } : {}),
         },
       );

@@ -18,7 +18,7 @@ const gradient = async (): Promise<Buffer> => {
 };
 
 describe('cpu pool', () => {
-  it('is ready once every thread has warmed up, and compresses on its threads', async () => {
+  it('is ready once every process has warmed up, and compresses on its processes', async () => {
     const pool = createCpuPool(2);
     try {
       await pool.ready;
@@ -29,18 +29,30 @@ describe('cpu pool', () => {
       ]);
       assert.equal(a.source.width, 48);
       assert.ok(a.result.palette.length <= 16 * 3);
-      assert.deepEqual(a.output.bytes, b.output.bytes, 'same input, same parameters, same bytes on either thread');
+      assert.deepEqual(a.output.bytes, b.output.bytes, 'same input, same parameters, same bytes from either process');
     } finally {
       await pool.close();
     }
   });
 
-  it('takes requests sent before it is ready; they run once the threads are warm', async () => {
+  it('takes requests sent before it is ready; they wait, and run once the processes are warm', async () => {
+    const input = await gradient();
+    const events: string[] = [];
     const pool = createCpuPool(1);
     try {
-      const reply = await pool.compress(await gradient(), resolveParams({ k: 4 }), 1_000_000);
-      assert.equal(reply.ok, true);
-      await pool.ready;
+      void pool.ready.then(() => events.push('warm'));
+      const reply = pool.compress(input, resolveParams({ k: 4 }), 1_000_000).then((r) => {
+        events.push('compressed');
+        return r;
+      });
+      // The request is queued once its header is read (well before a process has loaded sharp and warmed up).
+      const deadline = Date.now() + 5_000;
+      while (pool.load().waiting + pool.load().running === 0 && events.length === 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      assert.deepEqual(events, [], 'the pool was still warming up when the request was queued');
+      assert.deepEqual(pool.load(), { running: 0, waiting: 1, runningBytes: 0 }, 'queued, not sent to a cold process');
+      assert.equal((await reply).ok, true);
+      assert.deepEqual(events, ['warm', 'compressed'], 'it ran after the warm-up, not before');
     } finally {
       await pool.close();
     }
@@ -62,7 +74,7 @@ describe('cpu pool', () => {
     }
   });
 
-  it('rejects `ready` when closed before its threads warmed up', async () => {
+  it('rejects `ready` when closed before its processes warmed up', async () => {
     const pool = createCpuPool(1);
     await pool.close();
     await assert.rejects(pool.ready, /closed/);

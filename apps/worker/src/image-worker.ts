@@ -1,4 +1,5 @@
-import { IMAGE_QUEUE, type ImageJob, KEEP_COMPLETED, KEEP_FAILED, parseImageJob } from '@kpress/job-contract';
+import { type FailureCode, IMAGE_QUEUE, type ImageJob, KEEP_COMPLETED, KEEP_FAILED, parseImageJob } from '@kpress/job-contract';
+import { completeRun } from '@kpress/reports';
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -90,10 +91,13 @@ export function createImageWorker(options: ImageWorkerOptions): ImageWorker {
     const finish = await options.runs.finishJob(
       data.runId,
       job.id ?? 'unknown',
-      { status: 'failed', failure: { key: `s3://${data.source.bucket}/${data.source.key}`, code: 'worker-lost', reason } },
+      {
+        status: 'failed',
+        failure: { key: `s3://${data.source.bucket}/${data.source.key}`, code: 'worker-lost' satisfies FailureCode, reason },
+      },
       data.ordinal,
     );
-    if (finish.completedRun) await options.onRunComplete(data.runId);
+    if (finish.completedRun) await completeRun(options, data.runId);
   }
 
   return {

@@ -3,6 +3,7 @@ import { buildMetadata } from '@kpress/compress';
 import {
   decodeOwner,
   encodeOwner,
+  type FailureCode,
   type ImageJob,
   failureIdentity,
   isRememberedFailure,
@@ -14,6 +15,7 @@ import {
   parseImageJob,
 } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
+import { completeRun } from '@kpress/reports';
 import type { FailureMemory, ResultPageStore, RunSnapshot, RunStore } from '@kpress/runs';
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
@@ -35,8 +37,6 @@ export interface ProcessorDeps {
   readonly maxInputBytes: number;
   /** Buckets a job may read from and write to (KPRESS_ALLOWED_BUCKETS). Default: any. */
   readonly allowedBuckets?: ReadonlySet<string> | null;
-  /** Called by the worker whose job completed a run (exactly one per run). */
-  readonly onRunComplete: (runId: string) => Promise<void>;
   /** Where a run's results go once a page is full (see RunStore.spillResults); absent: they wait for the report. */
   readonly resultPages?: (run: RunSnapshot) => ResultPageStore;
 }
@@ -79,7 +79,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
     if (runRecord?.state === 'cancelled') {
       // Cancelled after it was queued: it never runs, and is counted as cancelled.
       const finish = await deps.runs.finishJob(data.runId, jobId, { status: 'cancelled' }, data.ordinal);
-      if (finish.completedRun) await deps.onRunComplete(data.runId);
+      if (finish.completedRun) await completeRun(deps, data.runId);
       log.info('run cancelled: job not run');
       return { output: '', bytesIn: 0, bytesOut: 0, psnr: null, cancelled: true };
     }
@@ -119,7 +119,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
             at: Date.now(),
           });
         }
-        if (finish.completedRun) await deps.onRunComplete(data.runId);
+        if (finish.completedRun) await completeRun(deps, data.runId);
         if (verdict.permanent) throw new UnrecoverableError(`${source}: ${reason}`);
       } else {
         deps.metrics.retried.inc();
@@ -145,10 +145,10 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
       const finish = await deps.runs.finishJob(
         data.runId,
         jobId,
-        { status: 'failed', failure: { key: source, code: 'bucket-not-allowed', reason } },
+        { status: 'failed', failure: { key: source, code: 'bucket-not-allowed' satisfies FailureCode, reason } },
         data.ordinal,
       );
-      if (finish.completedRun) await deps.onRunComplete(data.runId);
+      if (finish.completedRun) await completeRun(deps, data.runId);
     }
     throw new UnrecoverableError(`bucket-not-allowed: ${source}: ${reason}`);
   }
@@ -252,7 +252,7 @@ export function createImageJobProcessor(deps: ProcessorDeps): (job: Job) => Prom
         .spillResults(data.runId, deps.resultPages(runRecord))
         .catch((error: unknown) => log.warn({ err: error }, "could not write a page of the run's results to S3; kept in Redis"));
     }
-    if (finish.completedRun) await deps.onRunComplete(data.runId);
+    if (finish.completedRun) await completeRun(deps, data.runId);
     return {
       output: `s3://${data.output.bucket}/${data.output.key}`,
       bytesIn: body.length,

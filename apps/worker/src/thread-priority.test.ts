@@ -29,7 +29,7 @@ describe('thread priority', () => {
   });
 
   it(
-    "keeps the compress threads at the event loop's priority with an increment of 0",
+    "keeps every thread of the compress processes at the event loop's priority with an increment of 0",
     { skip: process.platform !== 'linux' },
     async () => {
       const mainNice = getPriority();

@@ -24,6 +24,10 @@ export const FAILURE_CODES = {
   'bucket-not-allowed': { permanent: true, remembered: false },
   'access-denied': { permanent: true, remembered: false },
   'worker-lost': { permanent: true, remembered: false },
+  /** `kpress compress` only: a local input that exists but cannot be read (a directory, an I/O error). */
+  'source-unreadable': { permanent: true, remembered: false },
+  /** `kpress compress` only: a local output that cannot be written (no space, a file in the way). */
+  'output-unwritable': { permanent: true, remembered: false },
   'storage-unavailable': { permanent: false, remembered: false },
   'thread-crashed': { permanent: false, remembered: false },
   'internal-error': { permanent: false, remembered: false },

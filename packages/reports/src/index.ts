@@ -1,4 +1,5 @@
 /** Run reports: report.json and a self-contained report.html for each finished run. */
+export { completeRun, type RunCompletionDeps, type RunCompletionLogger } from './complete-run.js';
 export { BoundedHeap, Float64Collector, quantile } from './bounded-heap.js';
 export { escapeHtml } from './html-format.js';
 export { renderReportHtml, type ReportSample } from './render-report-html.js';

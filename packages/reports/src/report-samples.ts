@@ -1,6 +1,5 @@
 import { metadataKeyFor } from '@kpress/job-contract';
 import type { ObjectStore } from '@kpress/object-store';
-import sharp from 'sharp';
 import type { ReportSample } from './render-report-html.js';
 import type { ReportImageRow } from './run-report.js';
 
@@ -73,6 +72,9 @@ export async function makeSample(store: ObjectStore, destinationBucket: string, 
 }
 
 async function thumbnail(body: Buffer, format: 'png' | 'jpeg'): Promise<string> {
+  // Loaded on first use: importing the reports (as the producer does, to finish a run) must not
+  // load libvips into a process that never makes a thumbnail.
+  const { default: sharp } = await import('sharp');
   const resized = sharp(body, { limitInputPixels: MAX_SAMPLE_PIXELS, failOn: 'error' })
     .rotate()
     .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true });

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { cancelRun } from '@kpress/producer';
 import { reportUrls } from '../enqueue-flow.js';
 import { openRunSession } from '../run-session.js';
 import { UsageError } from '../usage-error.js';
@@ -28,19 +27,13 @@ export async function runCancel(argv: string[], context: CommandContext): Promis
   const session = await openRunSession(context);
   try {
     const before = await session.requireRun(runId);
-    const result = await cancelRun(
-      session.runs,
-      await session.queueOf(runId),
-      runId,
-      `cancelled by kpress cancel at ${new Date().toISOString()}`,
-    );
+    const result = await session.cancel(runId, `cancelled by kpress cancel at ${new Date().toISOString()}`);
     if (!result.cancelled) {
       context.stdout.write(
         `run ${runId} is ${before.state === 'cancelled' ? 'cancelled' : 'complete'} already: nothing to cancel\n`,
       );
       return 0;
     }
-    if (result.completedRun) await session.complete(runId);
     const report = reportUrls(before.destination, runId);
     context.stdout.write(
       `run ${runId} cancelled: ${result.removed} queued jobs removed, ${result.inFlight} in flight will finish\n` +

@@ -17,7 +17,6 @@ import { buildDemoArchive } from '../demo/demo-images.js';
 import { prefixHasKeys, unlinkKeysUnder } from '../demo/prefix-keys.js';
 import { integerFlag } from '../integer-flag.js';
 import { paramsFromFlags } from '../param-flags.js';
-import { completeRun } from '../run-completion.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
@@ -149,7 +148,6 @@ export async function runDemo(argv: string[], context: CommandContext): Promise<
         failureMemory: createFailureMemory(redis, prefix),
         queue,
         logger: context.logger,
-        onRunComplete: (id) => completeRun({ runs, store, logger: context.logger }, id),
       },
     );
     say(`Run ${runId}: queued ${progress.queued} jobs (${progress.notImages} object not an image)`);

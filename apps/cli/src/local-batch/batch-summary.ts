@@ -1,4 +1,5 @@
 import { formatBytes } from '@kpress/format';
+import type { FailureCode } from '@kpress/job-contract';
 
 /** What became of one image of a local batch. */
 export type BatchOutcome =
@@ -13,7 +14,7 @@ export type BatchOutcome =
       readonly k: number;
       readonly pid: number;
     }
-  | { readonly kind: 'failed'; readonly input: string; readonly code: string; readonly reason: string };
+  | { readonly kind: 'failed'; readonly input: string; readonly code: FailureCode; readonly reason: string };
 
 export interface BatchSummary {
   readonly images: number;
@@ -31,7 +32,7 @@ export interface BatchSummary {
   readonly processesUsed: number;
   readonly seconds: number;
   readonly keptOriginalFiles: readonly string[];
-  readonly failures: readonly { readonly input: string; readonly code: string; readonly reason: string }[];
+  readonly failures: readonly { readonly input: string; readonly code: FailureCode; readonly reason: string }[];
 }
 
 export function summarise(outcomes: readonly BatchOutcome[], seconds: number, processes: number): BatchSummary {
@@ -41,7 +42,7 @@ export function summarise(outcomes: readonly BatchOutcome[], seconds: number, pr
   let psnrCount = 0;
   const pids = new Set<number>();
   const kept: string[] = [];
-  const failures: { input: string; code: string; reason: string }[] = [];
+  const failures: { input: string; code: FailureCode; reason: string }[] = [];
   for (const outcome of outcomes) {
     if (outcome.kind === 'failed') {
       failures.push({ input: outcome.input, code: outcome.code, reason: outcome.reason });

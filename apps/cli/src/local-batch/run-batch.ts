@@ -1,9 +1,7 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { CompressParams } from '@kpress/job-contract';
-import { CompressFailedError, createCpuPool } from '@kpress/worker/cpu-pool';
+import { type CompressParams, failureCodeOf } from '@kpress/job-contract';
+import { createCpuPool } from '@kpress/worker/cpu-pool';
 import type { Logger } from 'pino';
-import { readInput, writeOutput } from '../local-files.js';
+import { makeOutputDirectory, readInput, writeOutput } from '../local-files.js';
 import type { BatchOutcome } from './batch-summary.js';
 import type { BatchItem } from './collect-inputs.js';
 import { createProgressBar } from './progress-bar.js';
@@ -57,7 +55,7 @@ export async function runBatch(
       const compressed = await pool.compress(bytes, options.params, options.maxPixels);
       const kind = compressed.outcome;
       if (kind === 'compressed') {
-        await mkdir(dirname(item.output), { recursive: true });
+        await makeOutputDirectory(item.output);
         await writeOutput(item.output, compressed.output.bytes);
       }
       const outcome: BatchOutcome = {
@@ -76,7 +74,8 @@ export async function runBatch(
       );
       return outcome;
     } catch (error) {
-      const code = error instanceof CompressFailedError ? error.code : 'file-error';
+      // Files (LocalFileError) and compress processes (CompressFailedError) carry their code; anything else is ours.
+      const code = failureCodeOf(error) ?? 'internal-error';
       const reason = (error as Error).message;
       options.logger.warn({ input: item.input, code, reason }, 'image failed');
       return { kind: 'failed', input: item.input, code, reason };

@@ -1,9 +1,12 @@
 import type { ObjectStore } from '@kpress/object-store';
-import { type CpuPool, drainWorker, type HealthServer, type ImageWorker, settleWithin } from '@kpress/worker';
-import type { RunShards } from '@kpress/producer';
-import type { Worker } from 'bullmq';
+import type { RunShards, ScheduleTicks } from '@kpress/producer';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { CpuPool } from './cpu-pool.js';
+import { drainWorker } from './drain-worker.js';
+import type { HealthServer } from './health-server.js';
+import type { ImageWorker } from './image-worker.js';
+import { settleWithin } from './settle-within.js';
 
 /** What a worker process has opened so far; start-up fills it in step by step. */
 export interface WorkerResources {
@@ -15,7 +18,7 @@ export interface WorkerResources {
   /** The image queues of every shard. */
   shards: RunShards | null;
   imageWorker: ImageWorker | null;
-  scheduleWorker: { readonly worker: Worker; readonly inFlight: () => number } | null;
+  scheduleWorker: ScheduleTicks | null;
 }
 
 export function noWorkerResources(): WorkerResources {
@@ -24,7 +27,7 @@ export function noWorkerResources(): WorkerResources {
 
 /**
  * Each close step after the drain gets this long. With the drain deadline D, closing ends within
- * D + 3 × CLOSE_STEP_MS (queue, compress threads, health server), inside the D + 10 s promised.
+ * D + 3 × CLOSE_STEP_MS (queue, compress processes, health server), inside the D + 10 s promised.
  */
 export const CLOSE_STEP_MS = 2_000;
 
@@ -41,7 +44,7 @@ export interface CloseResult {
 /**
  * Closes what `resources` holds, in an order that loses nothing: stop taking jobs and let
  * in-flight ones finish (both workers, at most `drainMs`), close the queue, disconnect Redis and
- * S3, stop the compress threads, close the health server. Every step is bounded, whatever Redis
+ * S3, stop the compress processes, close the health server. Every step is bounded, whatever Redis
  * and S3 are doing. When a BullMQ worker has not closed by the deadline, nothing more is closed
  * under it (see drainWorker): the caller ends the process.
  */
@@ -70,7 +73,7 @@ export async function closeWorkerResources(
   let closed = resources.shards ? await bounded('image queues', resources.shards.close(), logger) : true;
   for (const connection of resources.connections) connection.disconnect();
   resources.store?.destroy();
-  if (resources.pool) closed = (await bounded('compress threads', resources.pool.close(), logger)) && closed;
+  if (resources.pool) closed = (await bounded('compress processes', resources.pool.close(), logger)) && closed;
   if (resources.health) await resources.health.close(CLOSE_STEP_MS);
   return { drained, closed };
 }
