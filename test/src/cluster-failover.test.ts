@@ -119,13 +119,15 @@ describe('Redis Cluster: REDIS_CLUSTER_NODES, and a master killed mid-run', () =
     const listingEnv = { ...extra, KPRESS_PREFIX: listingPrefix };
     const photos = await makePhotos(LISTED_IMAGES);
     for (const photo of photos) await h.store.put(h.source, `fl/${photo.name}`, photo.body, { contentType: 'image/jpeg' });
-    const worker = h.startWorker(['--concurrency', '2'], listingEnv);
+    // No worker yet: back-pressure (--max-queued 8) holds the producer inside its listing after
+    // two batches of 4, for as long as the test needs, so the kill lands mid-listing every time
+    // (with workers running, tiny images drained the whole listing in about a second).
+    const enqueue = h.cli(
+      ['enqueue', `s3://${h.source}/fl/`, '--to', `s3://${h.destination}/fl/`, '--run-id', runId, '--max-queued', '8'],
+      listingEnv,
+    );
+    let worker: Awaited<ReturnType<typeof h.startWorker>> | undefined;
     try {
-      // Back-pressure keeps the listing going for as long as the workers take: batches of 4.
-      const enqueue = h.cli(
-        ['enqueue', `s3://${h.source}/fl/`, '--to', `s3://${h.destination}/fl/`, '--run-id', runId, '--max-queued', '4'],
-        listingEnv,
-      );
       const before = await eventually(
         async () => {
           const run = await statusOf(runId, listingEnv);
@@ -139,6 +141,8 @@ describe('Redis Cluster: REDIS_CLUSTER_NODES, and a master killed mid-run', () =
       await cluster.kill(master);
       const promoted = await cluster.waitForFailover(runKey, master);
       assert.notEqual(promoted, master);
+      // Workers drain the queue on the promoted replica; the listing goes on as they make room.
+      worker = h.startWorker(['--concurrency', '2'], listingEnv);
       const listed = await enqueue;
       assert.equal(listed.code, 0, `the producer survived the failover: ${listed.stderr}`);
       const final = await eventually(
@@ -158,7 +162,8 @@ describe('Redis Cluster: REDIS_CLUSTER_NODES, and a master killed mid-run', () =
           `replica :${promoted} promoted, ${final.done} done once each, ${final.failed} failed\n`,
       );
     } finally {
-      await worker.stop();
+      await worker?.stop();
+      await enqueue;
     }
   });
 });
