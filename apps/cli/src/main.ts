@@ -14,7 +14,8 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
 });
 
-// The command has returned: whatever it left open (a connection a failure path did not close)
-// must not keep the process alive as a zombie. Output still drains within the grace period.
-const EXIT_GRACE_MS = 5_000;
+// The command has returned: whatever it left open (a connection a failure path did not close, a
+// socket a library keeps after the worker's shutdown) must not keep the process alive. Unref'd:
+// a process with nothing left open exits at once; output drains within the grace period.
+const EXIT_GRACE_MS = 2_000;
 setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();

@@ -54,9 +54,6 @@ export class WorkerSettingError extends Error {
   }
 }
 
-/** After runWorker returns, handles a library failed to release may not hold the process longer. */
-const EXIT_GRACE_MS = 2_000;
-
 /**
  * The worker process, from its first line to its exit code. Start-up order: stop-signal handlers
  * first (a signal during start-up stops it cleanly, exit 0), then the health server (a port it
@@ -82,10 +79,8 @@ export async function runWorker(
     return await startAndServe(settings, clients, logger, stopSignals);
   } finally {
     if (signals === undefined) stopSignals.dispose();
-    // Everything closed in time, but a library may still leave a socket or timer behind: it must
-    // not keep the process past its deadline. Unref'd: a process with nothing left open exits at
-    // once, with the command's exit code.
-    setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
+    // A socket or timer a library leaves behind cannot keep the process past its deadline: the
+    // kpress entry point (apps/cli/src/main.ts) exits shortly after any command returns.
   }
 }
 
