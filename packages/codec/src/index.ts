@@ -3,3 +3,4 @@ export { decodeImage, readImageSize, type DecodedImage, type DecodeOptions } fro
 export { encodeImage, expandPalette, OUTPUT_FORMATS, type EncodedImage, type OutputFormat } from './encode.js';
 export { bitDepthFor, encodeIndexedPng, type IndexedImage, type IndexedPngOptions } from './indexed-png.js';
 export { BadImageError, type BadImageCode } from './errors.js';
+export { readableFormatOf } from './unsupported-formats.js';

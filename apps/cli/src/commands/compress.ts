@@ -2,9 +2,8 @@ import { hostname } from 'node:os';
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildMetadata } from '@kpress/compress';
-import type { CompressParams } from '@kpress/job-contract';
-// The pool alone: the package's index also loads BullMQ, Redis and S3 clients (~0.3 s of CPU at start).
-import { CompressFailedError, createCpuPool, DEFAULT_JOB_TIMEOUT_MS } from '@kpress/worker/cpu-pool';
+import { DEFAULT_JOB_TIMEOUT_MS } from '@kpress/worker/cpu-pool';
+import { compressOneImage } from '../compress-one-image.js';
 import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
 import { integerFlag } from '../integer-flag.js';
 import { checkOutputDirectory, readInput, readStdin, writeOutput } from '../local-files.js';
@@ -71,7 +70,7 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
   const bytes = input === '-' ? await readStdin(process.stdin) : await readInput(input);
   // Checked before quantizing, so a typo in OUT costs no work.
   if (output !== '-') await checkOutputDirectory(output);
-  const compressed = await compressInChildProcess(bytes, params, context.config.maxPixels, jobTimeoutMs);
+  const compressed = await compressOneImage(bytes, params, context.config.maxPixels, jobTimeoutMs);
   const kept = compressed.outcome === 'kept-original';
   if (kept) {
     // Like pngquant --skip-if-larger: nothing written, and said so. Not a failure.
@@ -99,27 +98,6 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
   );
   if (values.json) (output === '-' ? context.stderr : context.stdout).write(`${JSON.stringify(metadata, null, 2)}\n`);
   return 0;
-}
-
-/**
- * In a child process, as a worker does: past the deadline it is killed, which also stops native
- * decoding (an SVG's filters can render for many minutes) that would keep this process alive.
- */
-async function compressInChildProcess(
-  bytes: Buffer,
-  params: CompressParams,
-  maxPixels: number,
-  jobTimeoutMs: number,
-): ReturnType<ReturnType<typeof createCpuPool>['compress']> {
-  const pool = createCpuPool(1, { jobTimeoutMs, niceIncrement: 0, warmUp: false });
-  try {
-    return await pool.compress(bytes, params, maxPixels);
-  } catch (error) {
-    if (error instanceof CompressFailedError) throw new Error(`${error.code}: ${error.message}`);
-    throw error;
-  } finally {
-    await pool.close();
-  }
 }
 
 function checkExtension(output: string, format: string): void {
