@@ -94,12 +94,18 @@ export async function compressImage(input: Buffer, params: CompressParams, limit
     };
   }
   const quantizeMs = lap();
+  const written = single ? { ...result, indices: result.indices.subarray(0, 1) } : result;
+  // The encoder's deflate runs on libuv's thread pool while this thread measures SSIM: `encode`
+  // is the encoder's wall time, which `quality` (the measuring) overlaps.
+  const encodeStarted = mark;
+  const encoding = encodeImage({ ...decoded, ...written }, params.format);
+  lap();
   // Measured on what is written (dithered or not), at a few per cent of the quantizer's time.
   const ssim = measureSsim(image.data, image.channels, image.width, image.height, result.indices, result.palette);
-  if (single) result = { ...result, indices: result.indices.subarray(0, 1) };
   const quality = lap();
-  const output = await encodeImage({ ...decoded, ...result }, params.format);
-  const encode = lap();
+  const output = await encoding;
+  const encode = Math.round((performance.now() - encodeStarted) * 10) / 10;
+  result = written;
   return {
     output,
     source: { width: decoded.width, height: decoded.height, format: decoded.format, bytes: input.length },

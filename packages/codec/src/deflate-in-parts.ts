@@ -1,0 +1,62 @@
+import { promisify } from 'node:util';
+import { constants, deflateRaw, deflateSync } from 'node:zlib';
+
+const deflateRawAsync = promisify(deflateRaw);
+
+/** Deflate's window: each part starts from this much of the data before it, as its dictionary. */
+const WINDOW_BYTES = 32 * 1024;
+
+/** Below this, one part: the split saves less time than it costs. */
+const MIN_PART_BYTES = 1 << 20;
+
+/**
+ * A zlib stream (RFC 1950) of `data`, compressed as `parts` pieces at once on libuv's thread pool,
+ * the way pigz does: each piece is raw deflate primed with the 32 KB before it as its dictionary
+ * (so no match is lost at a seam), every piece but the last ends on a sync flush (byte-aligned, not
+ * final), and the Adler-32 of the whole, computed here while the pool compresses, closes the stream.
+ * Any inflater reads it as one stream; its size is within a few bytes per seam of deflateSync's.
+ * Deterministic for a given `parts`.
+ */
+export async function deflateInParts(data: Uint8Array, level: number, parts: number): Promise<Buffer> {
+  const count = Math.max(1, Math.min(parts, Math.floor(data.length / MIN_PART_BYTES)));
+  if (count === 1) return deflateSync(data, { level });
+  const size = Math.ceil(data.length / count);
+  const pieces: Promise<Buffer>[] = [];
+  for (let start = 0; start < data.length; start += size) {
+    const end = Math.min(data.length, start + size);
+    const last = end === data.length;
+    pieces.push(
+      deflateRawAsync(data.subarray(start, end), {
+        level,
+        finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+        ...(start > 0 ? { dictionary: data.subarray(Math.max(0, start - WINDOW_BYTES), start) } : {}),
+      }),
+    );
+  }
+  const checksum = Buffer.alloc(4);
+  checksum.writeUInt32BE(adler32(data));
+  return Buffer.concat([zlibHeader(level), ...(await Promise.all(pieces)), checksum]);
+}
+
+/** CMF (deflate, 32 KB window) and FLG (the level's class, no preset dictionary, check bits). */
+function zlibHeader(level: number): Buffer {
+  const cmf = 0x78;
+  const levelClass = level <= 1 ? 0 : level <= 5 ? 1 : level === 6 ? 2 : 3;
+  const flags = levelClass << 6;
+  return Buffer.of(cmf, flags + (31 - ((cmf * 256 + flags) % 31)));
+}
+
+/** Adler-32 (RFC 1950): sums taken modulo 65521 every 5552 bytes, before they can overflow. */
+export function adler32(data: Uint8Array): number {
+  let a = 1;
+  let b = 0;
+  for (let i = 0; i < data.length;) {
+    for (const end = Math.min(data.length, i + 5552); i < end; i++) {
+      a += data[i]!;
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
