@@ -21,6 +21,7 @@ export interface CachedMapping {
  * in Morton order (bits of R, G and B interleaved), so nearby colours share its pages and cache
  * lines: a 12-MP photo touches 2,085 of its 8,192 pages instead of 5,496 with R·2^16 + G·2^8 + B.
  * For large photos, where building the full unique-colour table costs as much as this pass.
+ * `reused`: the clustering's search structure (same entries), whose neighbour order is nearly right.
  */
 export function mapPixelsCached(
   data: Uint8Array | Uint8ClampedArray,
@@ -28,11 +29,12 @@ export function mapPixelsCached(
   paletteCentres: Float64Array,
   palette8: Uint8Array,
   entries: number,
+  reused?: CentreNeighbours,
 ): CachedMapping {
   const pixels = data.length / 3;
   const labels = new Uint8Array(pixels);
   const slots = new Uint16Array(1 << 24); // entry + 1; 0 = not met yet
-  const neighbours = new CentreNeighbours(entries, 3);
+  const neighbours = reused ?? new CentreNeighbours(entries, 3);
   neighbours.update(paletteCentres);
   // Where to start the search for a new colour: the entry last found for its 6-bit cell (a colour
   // nearby), or else the previous pixel's.

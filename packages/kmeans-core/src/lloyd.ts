@@ -9,6 +9,11 @@ export interface LloydSettings {
   /** A first guess of each point's centre (speeds up the first assignment only). */
   readonly guesses?: Uint32Array | undefined;
   readonly onIteration?: ((iteration: number, centres: Float64Array, inertia: number) => void) | undefined;
+  /**
+   * The search structure of an earlier call on nearby centres (same k and dimension), reused: its
+   * neighbour lists are then re-sorted in one insertion pass each instead of sorted from scratch.
+   */
+  readonly neighbours?: CentreNeighbours | undefined;
 }
 
 export interface LloydOutcome {
@@ -44,7 +49,7 @@ export function lloyd(
   const clusterWeights = new Float64Array(k);
   const moved = new Float64Array(k);
   const previous = new Float64Array(k * dimension);
-  const neighbours = new CentreNeighbours(k, dimension);
+  const neighbours = settings.neighbours ?? new CentreNeighbours(k, dimension);
   const history: number[] = [];
 
   // Consecutive points are often close (unique colours come in scan order), so the previous

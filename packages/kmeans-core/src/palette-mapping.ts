@@ -3,6 +3,7 @@ import { CentreNeighbours } from './centre-neighbours.js';
 /**
  * Maps every point to its exact nearest palette entry (in the working space, against the
  * rounded palette that will really be written), searching outward from the k-means label.
+ * `reused`: the clustering's search structure (same k), whose neighbour order is nearly right.
  */
 export function mapToNearest(
   points: Float64Array,
@@ -10,10 +11,11 @@ export function mapToNearest(
   paletteCentres: Float64Array,
   k: number,
   guesses: Uint32Array,
+  reused?: CentreNeighbours,
 ): Uint32Array {
   const n = points.length / dimension;
   const labels = new Uint32Array(n);
-  const neighbours = new CentreNeighbours(k, dimension);
+  const neighbours = reused ?? new CentreNeighbours(k, dimension);
   neighbours.update(paletteCentres);
   for (let i = 0; i < n; i++) labels[i] = neighbours.search(points, i, guesses[i]!);
   return labels;

@@ -1,4 +1,5 @@
 import { mapPixelsCached, sampleRows } from './cached-mapping.js';
+import { CentreNeighbours } from './centre-neighbours.js';
 import { buildHistogram, type ColourHistogram } from './colour-histogram.js';
 import { fromWorkingSpace, toWorkingSpace } from './colour-space.js';
 import { floydSteinberg } from './dither.js';
@@ -90,6 +91,7 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
 
   let palette8: Uint8Array;
   let guesses: Uint32Array;
+  let neighbours: CentreNeighbours | undefined;
   let miniBatchSteps = 0;
   let lloydIterations = 0;
   let converged = true;
@@ -107,6 +109,7 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
     palette8 = new Uint8Array(clusterK * dimension);
     fromWorkingSpace(resolved.colorSpace, clustered.centroids, dimension, palette8);
     guesses = clustered.labels;
+    neighbours = clustered.neighbours ?? undefined;
     miniBatchSteps = clustered.miniBatchSteps;
     lloydIterations = clustered.lloydIterations;
     converged = clustered.converged;
@@ -116,8 +119,8 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
   const paletteCentres = new Float64Array(entries * dimension);
   toWorkingSpace(resolved.colorSpace, ...splitChannels(palette8, entries, dimension), paletteCentres);
   const common = { miniBatchSteps, lloydIterations, iterations: miniBatchSteps + lloydIterations, converged };
-  if (rowStep > 1) return mapSampled(image, resolved, palette8, paletteCentres, entries, common);
-  const memberLabels = mapToNearest(points, dimension, paletteCentres, entries, guesses);
+  if (rowStep > 1) return mapSampled(image, resolved, palette8, paletteCentres, entries, common, neighbours);
+  const memberLabels = mapToNearest(points, dimension, paletteCentres, entries, guesses, neighbours);
 
   // Labels of every unique colour, the transparent one on an extra entry.
   const totalEntries = entries + (transparent >= 0 ? 1 : 0);
@@ -195,8 +198,9 @@ function mapSampled(
   paletteCentres: Float64Array,
   entries: number,
   stats: ClusteringStats,
+  neighbours: CentreNeighbours | undefined,
 ): QuantizeResult {
-  const mapping = mapPixelsCached(image.data, resolved.colorSpace, paletteCentres, palette8, entries);
+  const mapping = mapPixelsCached(image.data, resolved.colorSpace, paletteCentres, palette8, entries, neighbours);
   const identity = Uint32Array.from({ length: entries }, (_, entry) => entry);
   const { remap, size } = compactPalette(identity, mapping.usage, entries, () => 255);
   const palette = new Uint8Array(size * 3);
@@ -240,6 +244,8 @@ function refineIterations(k: number): readonly [number, number] {
 }
 
 interface Clustering {
+  /** The refinement's search structure (k centres), or null: the final mapping reuses it. */
+  readonly neighbours: CentreNeighbours | null;
   readonly centroids: Float64Array;
   readonly labels: Uint32Array;
   readonly miniBatchSteps: number;
@@ -277,21 +283,28 @@ function clusterColours(
   // A few epochs of mini-batches place the centres; exact Lloyd passes do the rest.
   const miniBatchSteps = (points: number): number =>
     Math.min(options.maxSteps, Math.ceil((MINI_BATCH_EPOCHS * points) / options.batchSize));
-  if (n <= BINNING_THRESHOLD) return kmeans(points, { ...settings, weights, maxSteps: miniBatchSteps(n) });
+  const plain = (): Clustering => ({
+    ...kmeans(points, { ...settings, weights, maxSteps: miniBatchSteps(n) }),
+    neighbours: null,
+  });
+  if (n <= BINNING_THRESHOLD) return plain();
 
   const levels = LEVEL_BITS.map((bits) => binColours(points, weights, dimension, red, green, blue, alpha, bits));
   const start = levels.findIndex((level) => level.weights.length > k);
-  if (start < 0) return kmeans(points, { ...settings, weights, maxSteps: miniBatchSteps(n) });
+  if (start < 0) return plain();
   const first = levels[start]!;
   const coarse = kmeans(first.points, { ...settings, weights: first.weights, maxSteps: miniBatchSteps(first.weights.length) });
   const centroids = coarse.centroids;
   let colourLabels = expand(first.cellOf, coarse.labels);
   let lloydIterations = coarse.lloydIterations;
+  // One search structure through the levels: the centres move little, so its neighbour lists stay nearly sorted.
+  const neighbours = new CentreNeighbours(k, dimension);
   const refine = (target: Float64Array, targetWeights: Float64Array, guesses: Uint32Array, iterations: number): Uint32Array => {
     const refined = lloyd(target, targetWeights, dimension, centroids, k, {
       maxIterations: options.lloydIterations > 0 ? iterations : 0,
       tolerance: options.tolerance,
       guesses,
+      neighbours,
     });
     lloydIterations += refined.iterations;
     return refined.labels;
@@ -301,7 +314,7 @@ function clusterColours(
     colourLabels = expand(level.cellOf, cellLabels);
   }
   const labels = refine(points, weights, colourLabels, refineIterations(k)[1]);
-  return { centroids, labels, miniBatchSteps: coarse.miniBatchSteps, lloydIterations, converged: coarse.converged };
+  return { neighbours, centroids, labels, miniBatchSteps: coarse.miniBatchSteps, lloydIterations, converged: coarse.converged };
 }
 
 function expand(cellOf: Uint32Array, cellLabels: Uint32Array): Uint32Array {
