@@ -8,6 +8,7 @@ import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
 import { integerFlag } from '../integer-flag.js';
 import { checkOutputDirectory, readInput, readStdin, writeOutput } from '../local-files.js';
 import { runCompressBatch } from '../local-batch/compress-batch.js';
+import { refuseOverwritingInputs } from '../local-batch/overwrite-guard.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 
@@ -65,6 +66,7 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
   if (values.concurrency !== undefined) throw new UsageError('--concurrency applies to a batch (-o FOLDER), not to one image');
   const input = positionals[0]!;
   if (output !== '-') checkExtension(output, params.format);
+  if (input !== '-' && output !== '-') await refuseOverwritingInputs([{ input, output }]);
 
   const started = performance.now();
   const bytes = input === '-' ? await readStdin(process.stdin) : await readInput(input);

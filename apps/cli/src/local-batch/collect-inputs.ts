@@ -3,6 +3,7 @@ import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { looksLikeImage } from '@kpress/job-contract';
 import { fileProblem } from '../local-files.js';
 import { UsageError } from '../usage-error.js';
+import { refuseOverwritingInputs } from './overwrite-guard.js';
 
 /** One image of a local batch: where it is read and where its output goes. */
 export interface BatchItem {
@@ -14,7 +15,8 @@ export interface BatchItem {
  * The images named by IN... : a file as itself (its output directly in OUTDIR), a folder as every
  * image below it (by extension, recursively, the tree mirrored in OUTDIR). Output names take the
  * format's extension. A folder's walk leaves out OUTDIR itself (it may sit inside an input).
- * Two inputs that would write one output (a.jpg and a.png) are a usage error before any work.
+ * Two inputs that would write one output (a.jpg and a.png), or an output that is an input, are a
+ * usage error before any work.
  */
 export async function collectInputs(inputs: readonly string[], outDir: string, extension: string): Promise<BatchItem[]> {
   const items: BatchItem[] = [];
@@ -42,6 +44,7 @@ export async function collectInputs(inputs: readonly string[], outDir: string, e
     }
     seen.set(item.output, item.input);
   }
+  await refuseOverwritingInputs(items);
   return items;
 }
 
