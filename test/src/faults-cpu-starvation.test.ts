@@ -62,7 +62,9 @@ describe('faults: a worker starved of CPU', () => {
     // hardest case for lock renewals, and one where the starved worker still gets its share of
     // the images. Without taskset nothing can be pinned: two busy loops per core then starve
     // every process of the machine instead, the starved worker included.
-    const starved = h.startWorker(['--concurrency', '2', '--lock-duration', '2000', '--compress-nice', '0']);
+    const starved = h.startWorker(['--concurrency', '2', '--lock-duration', '2000', '--compress-nice', '0'], {
+      LOG_LEVEL: 'info',
+    });
     const pinned = starved.child.pid !== undefined && pinToCpu0(starved.child.pid);
     if (pinned) assert.equal(allowedCpus(starved.child.pid), '0', 'the starved worker runs on CPU 0 only');
     const hogCount = pinned ? 2 : 2 * availableParallelism();
@@ -70,6 +72,12 @@ describe('faults: a worker starved of CPU', () => {
       const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
       hogs.push(hog);
       if (hog.pid !== undefined && pinned) pinToCpu0(hog.pid);
+    }
+    // The starved worker takes jobs only once its compress processes are warm, which starved takes
+    // seconds: the helper, started at once, would otherwise do every image before it is ready.
+    for (let waited = 0; !starved.output().includes('"msg":"worker started"'); waited += 100) {
+      assert.ok(waited < 60_000, `the starved worker did not start within 60 s: ${starved.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     let runId = '';
     const helper = h.startWorker(['--concurrency', '1', '--lock-duration', '2000']);
