@@ -25,8 +25,9 @@ describe('integrity: racing runs and kill -9 never leave a pair that the increme
   it('K=8 and K=32 racing with --force, one worker killed mid-run: every skipped pair agrees', async () => {
     const from = `s3://${h.source}/race/`;
     const to = `s3://${h.destination}/race/`;
-    const first = h.startWorker(['--concurrency', '2']);
-    const second = h.startWorker(['--concurrency', '2']);
+    // A 5 s lock: the killed worker's jobs are taken over within seconds, not after the default 60 s.
+    const first = h.startWorker(['--concurrency', '2', '--lock-duration', '5000']);
+    const second = h.startWorker(['--concurrency', '2', '--lock-duration', '5000']);
     const [a, b] = await Promise.all([
       h.cli(['enqueue', from, '--to', to, '--k', '8', '--force', '--run-id', 'race-8']),
       h.cli(['enqueue', from, '--to', to, '--k', '32', '--force', '--run-id', 'race-32']),
