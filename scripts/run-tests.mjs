@@ -48,7 +48,7 @@ if (files.length === 0) {
 // Integration files that starve, kill or measure processes run alone: another file beside them
 // would change what they measure (CPU shares, RSS, failover windows). The rest run two at a time:
 // they mostly wait on processes and services, and one at a time they took 12 of CI's 15 minutes.
-const ALONE = ['faults-', 'hostile-inputs-memory', 'integrity-race', 'cluster-', 'bench'];
+const ALONE = ['faults-', 'hostile-inputs-memory', 'integrity-race', 'cluster-'];
 const alone = files.filter((file) => !file.includes('dist-test') && ALONE.some((name) => file.includes(`/${name}`)));
 const together = files.filter((file) => !alone.includes(file));
 console.log(`running ${files.length} test files (${alone.length} one at a time, then ${together.length} two at a time)`);

@@ -109,7 +109,7 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
     palette8 = new Uint8Array(clusterK * dimension);
     fromWorkingSpace(resolved.colorSpace, clustered.centroids, dimension, palette8);
     guesses = clustered.labels;
-    neighbours = clustered.neighbours ?? undefined;
+    neighbours = clustered.neighbours;
     miniBatchSteps = clustered.miniBatchSteps;
     lloydIterations = clustered.lloydIterations;
     converged = clustered.converged;
@@ -244,8 +244,8 @@ function refineIterations(k: number): readonly [number, number] {
 }
 
 interface Clustering {
-  /** The refinement's search structure (k centres), or null: the final mapping reuses it. */
-  readonly neighbours: CentreNeighbours | null;
+  /** The refinement's search structure (k centres), when there was one: the final mapping reuses it. */
+  readonly neighbours?: CentreNeighbours;
   readonly centroids: Float64Array;
   readonly labels: Uint32Array;
   readonly miniBatchSteps: number;
@@ -283,15 +283,11 @@ function clusterColours(
   // A few epochs of mini-batches place the centres; exact Lloyd passes do the rest.
   const miniBatchSteps = (points: number): number =>
     Math.min(options.maxSteps, Math.ceil((MINI_BATCH_EPOCHS * points) / options.batchSize));
-  const plain = (): Clustering => ({
-    ...kmeans(points, { ...settings, weights, maxSteps: miniBatchSteps(n) }),
-    neighbours: null,
-  });
-  if (n <= BINNING_THRESHOLD) return plain();
+  if (n <= BINNING_THRESHOLD) return kmeans(points, { ...settings, weights, maxSteps: miniBatchSteps(n) });
 
   const levels = LEVEL_BITS.map((bits) => binColours(points, weights, dimension, red, green, blue, alpha, bits));
   const start = levels.findIndex((level) => level.weights.length > k);
-  if (start < 0) return plain();
+  if (start < 0) return kmeans(points, { ...settings, weights, maxSteps: miniBatchSteps(n) });
   const first = levels[start]!;
   const coarse = kmeans(first.points, { ...settings, weights: first.weights, maxSteps: miniBatchSteps(first.weights.length) });
   const centroids = coarse.centroids;

@@ -8,7 +8,7 @@ import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
 import { integerFlag } from '../integer-flag.js';
 import { checkOutputDirectory, readInput, readStdin, writeOutput } from '../local-files.js';
 import { runCompressBatch } from '../local-batch/compress-batch.js';
-import { refuseOverwritingInputs } from '../local-batch/overwrite-guard.js';
+import { refuseOverwritingInputs } from '../overwrite-guard.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
 

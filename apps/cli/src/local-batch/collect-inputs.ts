@@ -3,7 +3,7 @@ import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { looksLikeImage } from '@kpress/job-contract';
 import { fileProblem } from '../local-files.js';
 import { UsageError } from '../usage-error.js';
-import { refuseOverwritingInputs } from './overwrite-guard.js';
+import { refuseOverwritingInputs } from '../overwrite-guard.js';
 
 /** One image of a local batch: where it is read and where its output goes. */
 export interface BatchItem {

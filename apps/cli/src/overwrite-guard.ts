@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { UsageError } from '../usage-error.js';
+import { UsageError } from './usage-error.js';
 
 /**
  * Refuses, before any work, an output that is one of the inputs: the same path, or the same file
