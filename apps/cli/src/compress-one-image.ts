@@ -42,7 +42,8 @@ async function compressInProcess(
     timer = setTimeout(() => reject(new Error(message)), jobTimeoutMs);
   });
   try {
-    return await Promise.race([compressImage(bytes, params, { maxPixels }), deadline]);
+    // This process's only work: the second core can prepare memory while libvips decodes.
+    return await Promise.race([compressImage(bytes, params, { maxPixels }, { spareCore: true }), deadline]);
   } catch (error) {
     // Named errors carry their failure code (BadImageError, InvalidParamsError…): said as a worker says it.
     const code = failureCodeOf(error);

@@ -15,6 +15,11 @@ export interface DecodedImage {
 export interface DecodeOptions {
   /** Inputs with more pixels than this are refused from their header, before decoding. */
   readonly maxPixels: number;
+  /**
+   * Called once the header is read and accepted, as decoding starts (width and height as stored,
+   * before EXIF rotation): a caller can prepare for the pixels while libvips decodes them.
+   */
+  readonly onDecodeStart?: ((size: { readonly width: number; readonly height: number }) => void) | undefined;
 }
 
 /**
@@ -55,7 +60,9 @@ export async function decodeImage(input: Buffer, options: DecodeOptions): Promis
       .rotate()
       .toColourspace('srgb');
     pipeline.on('warning', (warning: string) => warnings.push(warning));
-    const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const decoding = pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    options.onDecodeStart?.({ width, height });
+    const { data, info } = await decoding;
     // Checked after the decode (a flat-grey image decodes fast): a costlier quantization would follow.
     const missing = warnings.find((warning) => MISSING_DATA.test(warning));
     if (missing !== undefined) throw new BadImageError('corrupt-image', `the image data is truncated: ${oneLine(missing)}`);

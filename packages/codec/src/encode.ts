@@ -21,11 +21,16 @@ export interface EncodedImage {
   readonly extension: string;
 }
 
-export async function encodeImage(image: IndexedImage, format: OutputFormat): Promise<EncodedImage> {
+export interface EncodeMemory {
+  /** For a PNG's filtered scanlines (indexed-png.ts scanlineBytes): memory allocated ahead by the caller. */
+  readonly scanlines?: Uint8Array | undefined;
+}
+
+export async function encodeImage(image: IndexedImage, format: OutputFormat, memory: EncodeMemory = {}): Promise<EncodedImage> {
   switch (format) {
     case 'png':
       return {
-        bytes: await encodeIndexedPngInParts(image, DEFLATE_PARTS),
+        bytes: await encodeIndexedPngInParts(image, DEFLATE_PARTS, { scanlines: memory.scanlines }),
         format,
         bitDepth: bitDepthFor(image.palette.length / 3),
         extension: '.png',

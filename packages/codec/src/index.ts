@@ -1,6 +1,6 @@
 /** codec: image decoding (sharp) and indexed output encoding for kpress. */
 export { decodeImage, readImageSize, type DecodedImage, type DecodeOptions } from './decode.js';
-export { encodeImage, expandPalette, OUTPUT_FORMATS, type EncodedImage, type OutputFormat } from './encode.js';
-export { bitDepthFor, encodeIndexedPng, type IndexedImage, type IndexedPngOptions } from './indexed-png.js';
+export { encodeImage, expandPalette, OUTPUT_FORMATS, type EncodedImage, type EncodeMemory, type OutputFormat } from './encode.js';
+export { bitDepthFor, encodeIndexedPng, scanlineBytes, type IndexedImage, type IndexedPngOptions } from './indexed-png.js';
 export { BadImageError, type BadImageCode } from './errors.js';
 export { readableFormatOf } from './unsupported-formats.js';

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { crc32, inflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { expandPalette } from './encode.js';
-import { bitDepthFor, encodeIndexedPng, encodeIndexedPngInParts, type IndexedImage } from './indexed-png.js';
+import { bitDepthFor, encodeIndexedPng, encodeIndexedPngInParts, scanlineBytes, type IndexedImage } from './indexed-png.js';
 
 interface Chunk {
   readonly type: string;
@@ -196,5 +196,37 @@ void describe('encodeIndexedPngInParts', () => {
     );
     const { data } = await sharp(inParts).raw().toBuffer({ resolveWithObject: true });
     assert.deepEqual(data, expandPalette(image, 3));
+  });
+});
+
+void describe('scanline memory allocated ahead by the caller', () => {
+  // Filled with 0xAB: every byte the encoder relies on (filter types, the padding bits of depths < 8) must be written.
+  const dirty = (bytes: number): Uint8Array => new Uint8Array(bytes).fill(0xab);
+
+  for (const [entries, width] of [
+    [200, 13],
+    [16, 13],
+    [4, 11],
+    [2, 9],
+  ] as const) {
+    void test(`${entries} entries, width ${width}: the same bytes as fresh memory`, async () => {
+      const image = testImage(width, 7, entries, null, entries);
+      const expected = encodeIndexedPng(image);
+      assert.deepEqual(encodeIndexedPng(image, { scanlines: dirty(scanlineBytes(width, 7)) }), expected);
+      const inParts = await encodeIndexedPngInParts(image, 2);
+      assert.deepEqual(await encodeIndexedPngInParts(image, 2, { scanlines: dirty(scanlineBytes(width, 7)) }), inParts);
+    });
+  }
+
+  void test('memory sized for the rotated image (height × width) serves; memory too small is not used', () => {
+    const image = testImage(5, 9, 256, null, 4);
+    const expected = encodeIndexedPng(image);
+    assert.deepEqual(encodeIndexedPng(image, { scanlines: dirty(scanlineBytes(9, 5)) }), expected);
+    const small = dirty(10);
+    assert.deepEqual(encodeIndexedPng(image, { scanlines: small }), expected);
+    assert.ok(
+      small.every((byte) => byte === 0xab),
+      'too-small memory left untouched',
+    );
   });
 });

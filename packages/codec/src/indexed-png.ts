@@ -15,6 +15,16 @@ export interface IndexedImage {
 export interface IndexedPngOptions {
   /** zlib level 0–9. Default 6: on a 12-megapixel image level 9 takes 4× the time for 1% fewer bytes. */
   readonly compressionLevel?: number;
+  /**
+   * Memory for the filtered scanlines, allocated ahead by the caller (any content; see
+   * scanlineBytes for the size): used when large enough, else a fresh buffer is.
+   */
+  readonly scanlines?: Uint8Array | undefined;
+}
+
+/** Bytes of an image's filtered scanlines at 8 bits per index, in either orientation (EXIF rotation swaps width and height). */
+export function scanlineBytes(width: number, height: number): number {
+  return width * height + Math.max(width, height);
 }
 
 const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -31,7 +41,7 @@ export function bitDepthFor(entries: number): 1 | 2 | 4 | 8 {
  * input gives the same bytes.
  */
 export function encodeIndexedPng(image: IndexedImage, options: IndexedPngOptions = {}): Buffer {
-  const { header, scanlines } = prepare(image);
+  const { header, scanlines } = prepare(image, options.scanlines);
   return assemble(header, deflateSync(scanlines, { level: options.compressionLevel ?? 6 }));
 }
 
@@ -45,7 +55,7 @@ export async function encodeIndexedPngInParts(
   parts: number,
   options: IndexedPngOptions = {},
 ): Promise<Buffer> {
-  const { header, scanlines } = prepare(image);
+  const { header, scanlines } = prepare(image, options.scanlines);
   return assemble(header, await deflateInParts(scanlines, options.compressionLevel ?? 6, parts));
 }
 
@@ -55,7 +65,7 @@ interface Prepared {
 }
 
 /** Checks the image, and builds the chunks before IDAT and the filtered scanlines. */
-function prepare(image: IndexedImage): Prepared {
+function prepare(image: IndexedImage, memory: Uint8Array | undefined): Prepared {
   const { width, height, palette, paletteAlpha, indices } = image;
   const entries = palette.length / 3;
   if (!Number.isInteger(entries) || entries < 1 || entries > 256) {
@@ -74,7 +84,7 @@ function prepare(image: IndexedImage): Prepared {
   const chunks = [chunk('IHDR', header), chunk('PLTE', palette)];
   const transparency = trimmedAlpha(paletteAlpha, entries);
   if (transparency) chunks.push(chunk('tRNS', transparency));
-  return { header: chunks, scanlines: packScanlines(indices, width, height, depth) };
+  return { header: chunks, scanlines: packScanlines(indices, width, height, depth, memory) };
 }
 
 /** The PNG around its compressed scanlines, which are copied once (into the result), not twice. */
@@ -87,18 +97,30 @@ function assemble(header: readonly Buffer[], compressed: Uint8Array): Buffer {
   return Buffer.concat([SIGNATURE, ...header, idatStart, compressed, idatEnd, chunk('IEND', new Uint8Array(0))]);
 }
 
-/** Rows of packed indices, each preceded by its filter-type byte (0 = none). */
-function packScanlines(indices: Uint8Array, width: number, height: number, depth: 1 | 2 | 4 | 8): Uint8Array {
+/**
+ * Rows of packed indices, each preceded by its filter-type byte (0 = none), in `memory` when it
+ * is large enough (every byte is written: its content does not matter).
+ */
+function packScanlines(
+  indices: Uint8Array,
+  width: number,
+  height: number,
+  depth: 1 | 2 | 4 | 8,
+  memory: Uint8Array | undefined,
+): Uint8Array {
   const rowBytes = Math.ceil((width * depth) / 8);
-  const out = new Uint8Array((rowBytes + 1) * height);
+  const size = (rowBytes + 1) * height;
+  const out = memory !== undefined && memory.length >= size ? memory.subarray(0, size) : new Uint8Array(size);
   const perByte = 8 / depth;
   for (let y = 0; y < height; y++) {
     const rowStart = y * (rowBytes + 1) + 1;
     const source = y * width;
+    out[rowStart - 1] = 0;
     if (depth === 8) {
       out.set(indices.subarray(source, source + width), rowStart);
       continue;
     }
+    out.fill(0, rowStart, rowStart + rowBytes);
     // MSB first: pixel x sits at bit offset x·depth of the row (shifts, not divisions: 12 MP rows add up).
     const perByteLog2 = depth === 4 ? 1 : depth === 2 ? 2 : 3;
     const lastInByte = perByte - 1;

@@ -1,6 +1,7 @@
 import { decodeImage, encodeImage, type EncodedImage } from '@kpress/codec';
 import { InvalidOptionError, measureSsim, quantize, type QuantizeResult, type QuantizeStats } from '@kpress/kmeans-core';
 import { InvalidParamsError, type CompressParams } from '@kpress/job-contract';
+import { DecodeTimeMemory } from './decode-time-memory.js';
 import { QualityTooLowError } from './quality-too-low-error.js';
 import { searchTarget, type SearchStep } from './target-search.js';
 
@@ -44,8 +45,21 @@ export interface CompressLimits {
   readonly maxPixels: number;
 }
 
+export interface CompressResources {
+  /**
+   * A core has nothing else to do while the image decodes (a one-shot compress, this process's
+   * only work): the quantizer's whole colour table is touched meanwhile too (decode-time-memory.ts).
+   */
+  readonly spareCore?: boolean;
+}
+
 /** Decode → k-means quantize → encode, one image in memory. CPU-bound; run it off event loops that matter. */
-export async function compressImage(input: Buffer, params: CompressParams, limits: CompressLimits): Promise<CompressedImage> {
+export async function compressImage(
+  input: Buffer,
+  params: CompressParams,
+  limits: CompressLimits,
+  resources: CompressResources = {},
+): Promise<CompressedImage> {
   let mark = performance.now();
   const lap = (): number => {
     const now = performance.now();
@@ -53,7 +67,13 @@ export async function compressImage(input: Buffer, params: CompressParams, limit
     mark = now;
     return Math.round(elapsed * 10) / 10;
   };
-  const decoded = await decodeImage(input, { maxPixels: limits.maxPixels });
+  const memory = new DecodeTimeMemory(params.format, resources.spareCore === true);
+  let decoded;
+  try {
+    decoded = await decodeImage(input, { maxPixels: limits.maxPixels, onDecodeStart: memory.start });
+  } finally {
+    memory.stop();
+  }
   const decode = lap();
   // k-means needs 2 ≤ k ≤ pixels. A 1-pixel image is quantized as that pixel twice: the result
   // is its exact one-colour palette (a 1-bit indexed PNG), of which the first index is kept.
@@ -61,15 +81,19 @@ export async function compressImage(input: Buffer, params: CompressParams, limit
   const image = single ? { ...decoded, width: 2, data: Buffer.concat([decoded.data, decoded.data]) } : decoded;
   let result: QuantizeResult;
   try {
-    result = quantize(image, {
-      k: Math.min(params.k, image.width * image.height),
-      seed: params.seed,
-      colorSpace: params.colorSpace,
-      dither: params.dither,
-      batchSize: params.batchSize,
-      maxSteps: params.maxSteps,
-      lloydIterations: params.lloydIterations,
-    });
+    result = quantize(
+      image,
+      {
+        k: Math.min(params.k, image.width * image.height),
+        seed: params.seed,
+        colorSpace: params.colorSpace,
+        dither: params.dither,
+        batchSize: params.batchSize,
+        maxSteps: params.maxSteps,
+        lloydIterations: params.lloydIterations,
+      },
+      memory.takeWorkspace(image.width * image.height),
+    );
   } catch (error) {
     if (error instanceof InvalidOptionError) throw new InvalidParamsError(error.option, error.message);
     throw error;
@@ -98,7 +122,7 @@ export async function compressImage(input: Buffer, params: CompressParams, limit
   // The encoder's deflate runs on libuv's thread pool while this thread measures SSIM: `encode`
   // is the encoder's wall time, which `quality` (the measuring) overlaps.
   const encodeStarted = mark;
-  const encoding = encodeImage({ ...decoded, ...written }, params.format);
+  const encoding = encodeImage({ ...decoded, ...written }, params.format, memory.encodeMemory());
   lap();
   // Measured on what is written (dithered or not), at a few per cent of the quantizer's time.
   const ssim = measureSsim(image.data, image.channels, image.width, image.height, result.indices, result.palette);

@@ -3,6 +3,7 @@ export {
   compressImage,
   type CompressedImage,
   type CompressLimits,
+  type CompressResources,
   type CompressOutcome,
   type CompressStats,
   type CompressTimings,

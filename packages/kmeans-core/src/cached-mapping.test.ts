@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { mapPixelsCached, sampleRows } from './cached-mapping.js';
-import { createRandom, measureQuality, quantize, type QuantizeImage } from './index.js';
+import { createQuantizeWorkspace, createRandom, measureQuality, quantize, type QuantizeImage } from './index.js';
 
 /** Smooth gradients plus noise: a photo-like RGB image with many distinct colours. */
 function photoLike(width: number, height: number, seed: number): QuantizeImage {
@@ -96,6 +96,19 @@ void describe('quantize on a large photo (clustered from sampled rows, every pix
     const again = quantize(image, { k: 64, seed: 1 });
     assert.deepEqual(again.palette, result.palette);
     assert.deepEqual(again.indices, result.indices);
+  });
+
+  test('with a workspace allocated ahead: the same palette and indices, written into its buffers', () => {
+    const workspace = createQuantizeWorkspace(image.width, image.height);
+    assert.ok(workspace.colourTable, 'a 4-Mpx image is mapped through the colour table');
+    const withWorkspace = quantize(image, { k: 64, seed: 1 }, workspace);
+    assert.equal(withWorkspace.indices, workspace.indices, 'the indices are the workspace buffer, not a copy');
+    assert.deepEqual(withWorkspace.palette, result.palette);
+    assert.deepEqual(withWorkspace.indices, result.indices);
+    assert.ok(
+      workspace.colourTable.some((slot) => slot !== 0),
+      'the colour table was used',
+    );
   });
 
   test('a large graphic with few colours, some only in rows the sample skips, stays lossless', () => {

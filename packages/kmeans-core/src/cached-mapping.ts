@@ -1,6 +1,7 @@
 import { CentreNeighbours } from './centre-neighbours.js';
 import { type ColorSpace, srgbToOklab } from './colour-space.js';
 import { assertNever } from './errors.js';
+import { COLOUR_TABLE_ENTRIES } from './quantize-workspace.js';
 
 export interface CachedMapping {
   /** Palette entry of every pixel. */
@@ -13,6 +14,15 @@ export interface CachedMapping {
   readonly uniqueColours: number;
 }
 
+export interface CachedMappingBuffers {
+  /** The clustering's search structure (same entries), whose neighbour order is nearly right. */
+  readonly reused?: CentreNeighbours | undefined;
+  /** Receives the labels: one entry per pixel. */
+  readonly labels?: Uint8Array | undefined;
+  /** The colour table: COLOUR_TABLE_ENTRIES slots, all zero. */
+  readonly slots?: Uint16Array | undefined;
+}
+
 /**
  * Maps every pixel of an RGB image to its exact nearest palette entry (in the working space,
  * against the rounded palette) without a histogram of the whole image: a colour is searched on
@@ -21,7 +31,6 @@ export interface CachedMapping {
  * in Morton order (bits of R, G and B interleaved), so nearby colours share its pages and cache
  * lines: a 12-MP photo touches 2,085 of its 8,192 pages instead of 5,496 with R·2^16 + G·2^8 + B.
  * For large photos, where building the full unique-colour table costs as much as this pass.
- * `reused`: the clustering's search structure (same entries), whose neighbour order is nearly right.
  */
 export function mapPixelsCached(
   data: Uint8Array | Uint8ClampedArray,
@@ -29,12 +38,12 @@ export function mapPixelsCached(
   paletteCentres: Float64Array,
   palette8: Uint8Array,
   entries: number,
-  reused?: CentreNeighbours,
+  buffers: CachedMappingBuffers = {},
 ): CachedMapping {
   const pixels = data.length / 3;
-  const labels = new Uint8Array(pixels);
-  const slots = new Uint16Array(1 << 24); // entry + 1; 0 = not met yet
-  const neighbours = reused ?? new CentreNeighbours(entries, 3);
+  const labels = buffers.labels ?? new Uint8Array(pixels);
+  const slots = buffers.slots ?? new Uint16Array(COLOUR_TABLE_ENTRIES); // entry + 1; 0 = not met yet
+  const neighbours = buffers.reused ?? new CentreNeighbours(entries, 3);
   neighbours.update(paletteCentres);
   // Where to start the search for a new colour: the entry last found for its 6-bit cell (a colour
   // nearby), or else the previous pixel's.

@@ -4,6 +4,7 @@
  */
 export { kmeans, type KmeansOptions, type KmeansResult } from './kmeans.js';
 export { quantize, type QuantizeResult, type QuantizeStats } from './quantize.js';
+export { createQuantizeWorkspace, type QuantizeWorkspace } from './quantize-workspace.js';
 export { QUANTIZE_DEFAULTS, type QuantizeImage, type QuantizeOptions, type ResolvedQuantizeOptions } from './quantize-options.js';
 export { COLOR_SPACES, type ColorSpace } from './colour-space.js';
 export { measureQuality, psnrFromMse, type Quality } from './quality.js';

@@ -9,6 +9,7 @@ import { kmeans } from './kmeans.js';
 import { lloyd } from './lloyd.js';
 import { compactPalette, mapToNearest } from './palette-mapping.js';
 import { measureQuality, psnrFromMse, type Quality } from './quality.js';
+import { checkWorkspace, SAMPLING_PIXELS, type QuantizeWorkspace } from './quantize-workspace.js';
 import {
   type QuantizeImage,
   type QuantizeOptions,
@@ -43,9 +44,11 @@ export interface QuantizeResult {
  * Fully transparent pixels (RGBA, alpha 0) keep transparency through one reserved entry;
  * partially transparent colours are clustered with alpha as a fourth component. A large RGB
  * photo (≥ 4 Mpx) is clustered from a sample of its rows; its pixels are still mapped exactly.
+ * `workspace`: buffers allocated (and perhaps touched) ahead by the caller; same result without.
  */
-export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): QuantizeResult {
+export function quantize(image: QuantizeImage, options: QuantizeOptions = {}, workspace?: QuantizeWorkspace): QuantizeResult {
   const resolved = resolveQuantizeInput(image, options);
+  if (workspace) checkWorkspace(workspace, image.width * image.height);
   // A large photo is clustered from a sample of its rows, then every pixel is mapped exactly.
   let rowStep = sampleRowStep(image);
   let histogram = buildHistogram(
@@ -66,7 +69,8 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
   const members = histogram.size - (transparent >= 0 ? 1 : 0);
   const memberOf = new Uint32Array(members);
   for (let u = 0, m = 0; u < histogram.size; u++) if (u !== transparent) memberOf[m++] = u;
-  const pick = (source: Uint8Array): Uint8Array => (transparent >= 0 ? gather(source, memberOf, new Uint8Array(members)) : source);
+  const pick = (source: Uint8Array): Uint8Array =>
+    transparent >= 0 ? gather(source, memberOf, new Uint8Array(members)) : source;
   const red = pick(histogram.red);
   const green = pick(histogram.green);
   const blue = pick(histogram.blue);
@@ -120,7 +124,7 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
   const paletteCentres = new Float64Array(entries * dimension);
   toWorkingSpace(resolved.colorSpace, ...splitChannels(palette8, entries, dimension), paletteCentres);
   const common = { miniBatchSteps, lloydIterations, iterations: miniBatchSteps + lloydIterations, converged };
-  if (rowStep > 1) return mapSampled(image, resolved, palette8, paletteCentres, entries, common, neighbours);
+  if (rowStep > 1) return mapSampled(image, resolved, palette8, paletteCentres, entries, common, neighbours, workspace);
   const memberLabels = mapToNearest(points, dimension, paletteCentres, entries, guesses, neighbours);
 
   // Labels of every unique colour, the transparent one on an extra entry.
@@ -141,7 +145,7 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}): Q
   }
   const finalLabels = gather(remap, uniqueLabels, new Uint8Array(histogram.size));
   const pixelToUnique = histogram.pixelToUnique;
-  const indices = new Uint8Array(pixelToUnique.length);
+  const indices = workspace?.indices ?? new Uint8Array(pixelToUnique.length);
   for (let p = 0; p < indices.length; p++) indices[p] = finalLabels[pixelToUnique[p]!]!;
 
   const quality = histogramQuality(histogram, finalLabels, palette, transparent, indices.length);
@@ -178,11 +182,10 @@ function finish(
 }
 
 /**
- * RGB images of at least this many pixels are clustered from every n-th row, n chosen so that
+ * RGB images of at least SAMPLING_PIXELS (4 Mpx) are clustered from every n-th row, n chosen so that
  * about SAMPLE_PIXELS take part: on a 12-MP photo, building the unique-colour table and the
  * importance map of every pixel cost more than all the clustering (measured: PSNR within 0.01 dB).
  */
-const SAMPLING_PIXELS = 1 << 22;
 const SAMPLE_PIXELS = 1 << 20;
 
 function sampleRowStep(image: QuantizeImage): number {
@@ -200,8 +203,13 @@ function mapSampled(
   entries: number,
   stats: ClusteringStats,
   neighbours: CentreNeighbours | undefined,
+  workspace: QuantizeWorkspace | undefined,
 ): QuantizeResult {
-  const mapping = mapPixelsCached(image.data, resolved.colorSpace, paletteCentres, palette8, entries, neighbours);
+  const mapping = mapPixelsCached(image.data, resolved.colorSpace, paletteCentres, palette8, entries, {
+    reused: neighbours,
+    labels: workspace?.indices,
+    slots: workspace?.colourTable ?? undefined,
+  });
   const identity = Uint32Array.from({ length: entries }, (_, entry) => entry);
   const { remap, size } = compactPalette(identity, mapping.usage, entries, () => 255);
   const palette = new Uint8Array(size * 3);
