@@ -16,8 +16,9 @@ export interface DecodeOptions {
   /** Inputs with more pixels than this are refused from their header, before decoding. */
   readonly maxPixels: number;
   /**
-   * Called once the header is read and accepted, as decoding starts (width and height as stored,
-   * before EXIF rotation): a caller can prepare for the pixels while libvips decodes them.
+   * Called once the header is read and accepted, just before decoding starts (width and height as
+   * stored, before EXIF rotation): a caller can prepare for the pixels while libvips decodes them.
+   * What it throws is thrown as is (not reported as a bad image).
    */
   readonly onDecodeStart?: ((size: { readonly width: number; readonly height: number }) => void) | undefined;
 }
@@ -54,15 +55,15 @@ export async function decodeImage(input: Buffer, options: DecodeOptions): Promis
       `the image has ${width}×${height} = ${width * height} pixels, more than the limit of ${options.maxPixels} (KPRESS_MAX_PIXELS)`,
     );
   }
+  // Outside the try: what the caller's preparation throws (memory it could not allocate) is not a fault of the image.
+  options.onDecodeStart?.({ width, height });
   try {
     const warnings: string[] = [];
     const pipeline = sharp(input, { limitInputPixels: options.maxPixels, failOn: 'error', pages: 1 })
       .rotate()
       .toColourspace('srgb');
     pipeline.on('warning', (warning: string) => warnings.push(warning));
-    const decoding = pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    options.onDecodeStart?.({ width, height });
-    const { data, info } = await decoding;
+    const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     // Checked after the decode (a flat-grey image decodes fast): a costlier quantization would follow.
     const missing = warnings.find((warning) => MISSING_DATA.test(warning));
     if (missing !== undefined) throw new BadImageError('corrupt-image', `the image data is truncated: ${oneLine(missing)}`);
