@@ -35,6 +35,13 @@ export class DecodeTimeMemory {
     this.warmer?.stop();
   }
 
+  /** Pages touched, once the touching has finished or been stopped (0 if it never started). */
+  async pagesWarmed(): Promise<number> {
+    if (this.warmer === null) return 0;
+    await this.warmer.finished;
+    return this.warmer.pagesTouched;
+  }
+
   /**
    * The quantizer's buffers, once (a second quantize must not write over the first one's
    * indices), when made for an image of this many pixels (a 1-pixel image is quantized as 2).
