@@ -249,9 +249,9 @@ const METHODS = [
   },
   {
     id: 'kpress-prepared',
-    label: 'kpress quantize, buffers ready',
+    label: 'kpress quantize, ready',
     timing:
-      'quantize() in-process with its workspace (indices, colour table) allocated and touched before the clock starts, as a one-shot compress prepares it while the image decodes',
+      'quantize() in-process, its buffers ready: workspace (indices, colour table) allocated and touched before the clock starts, as a one-shot compress prepares it while the image decodes',
     async run(ctx) {
       const { data, width, height } = ctx.source;
       const workspace = core.createQuantizeWorkspace(width, height);
