@@ -27,45 +27,70 @@ export function measureSsim(
   for (let top = 0; top < height; top += BLOCK) {
     sums.fill(0);
     const bottom = Math.min(height, top + BLOCK);
-    for (let y = top; y < bottom; y++) {
-      for (let c = 0, p = y * width; c < columns; c++) {
-        const end = Math.min(width, (c + 1) * BLOCK) + y * width;
-        let sx = 0;
-        let sy = 0;
-        let sxx = 0;
-        let syy = 0;
-        let sxy = 0;
-        const count = end - p;
-        for (let o = p * channels; p < end; p++, o += channels) {
-          const sourceLuma = 0.299 * source[o]! + 0.587 * source[o + 1]! + 0.114 * source[o + 2]!;
-          const outputLuma = channels === 4 && source[o + 3] === 0 ? sourceLuma : paletteLuma[indices[p]!]!;
-          sx += sourceLuma;
-          sy += outputLuma;
-          sxx += sourceLuma * sourceLuma;
-          syy += outputLuma * outputLuma;
-          sxy += sourceLuma * outputLuma;
-        }
-        const s = c * 6;
-        sums[s]! += sx;
-        sums[s + 1]! += sy;
-        sums[s + 2]! += sxx;
-        sums[s + 3]! += syy;
-        sums[s + 4]! += sxy;
-        sums[s + 5]! += count;
-      }
-    }
-    for (let c = 0; c < columns; c++) {
-      const s = c * 6;
-      const n = sums[s + 5]!;
-      const mx = sums[s]! / n;
-      const my = sums[s + 1]! / n;
-      const vx = Math.max(0, sums[s + 2]! / n - mx * mx);
-      const vy = Math.max(0, sums[s + 3]! / n - my * my);
-      const cxy = sums[s + 4]! / n - mx * my;
-      total += (n * ((2 * mx * my + C1) * (2 * cxy + C2))) / ((mx * mx + my * my + C1) * (vx + vy + C2));
-    }
+    for (let y = top; y < bottom; y++) addRow(source, channels, width, y, indices, paletteLuma, sums);
+    total = addBandSsim(sums, columns, total);
   }
   return total / (width * height);
+}
+
+/*
+ * The row and the band are functions of their own, not loops inlined in measureSsim: a one-shot
+ * command measures SSIM once, with a cold JIT, and a long loop compiled on the fly (OSR) before
+ * the band's end had run was thrown away at its first band ("insufficient type feedback"),
+ * boxing every double meanwhile (75 ms instead of 43 on 12 MP).
+ */
+
+/** Adds one row's luma sums into its band's per-block-column sums. */
+function addRow(
+  source: Uint8Array | Uint8ClampedArray,
+  channels: 3 | 4,
+  width: number,
+  y: number,
+  indices: Uint8Array,
+  paletteLuma: Float64Array,
+  sums: Float64Array,
+): void {
+  const columns = sums.length / 6;
+  for (let c = 0, p = y * width; c < columns; c++) {
+    const end = Math.min(width, (c + 1) * BLOCK) + y * width;
+    let sx = 0;
+    let sy = 0;
+    let sxx = 0;
+    let syy = 0;
+    let sxy = 0;
+    const count = end - p;
+    for (let o = p * channels; p < end; p++, o += channels) {
+      const sourceLuma = 0.299 * source[o]! + 0.587 * source[o + 1]! + 0.114 * source[o + 2]!;
+      const outputLuma = channels === 4 && source[o + 3] === 0 ? sourceLuma : paletteLuma[indices[p]!]!;
+      sx += sourceLuma;
+      sy += outputLuma;
+      sxx += sourceLuma * sourceLuma;
+      syy += outputLuma * outputLuma;
+      sxy += sourceLuma * outputLuma;
+    }
+    const s = c * 6;
+    sums[s]! += sx;
+    sums[s + 1]! += sy;
+    sums[s + 2]! += sxx;
+    sums[s + 3]! += syy;
+    sums[s + 4]! += sxy;
+    sums[s + 5]! += count;
+  }
+}
+
+/** `total` plus, block by block, each of a band's blocks' pixel count × SSIM (the same additions, in order, as one running sum). */
+function addBandSsim(sums: Float64Array, columns: number, total: number): number {
+  for (let c = 0; c < columns; c++) {
+    const s = c * 6;
+    const n = sums[s + 5]!;
+    const mx = sums[s]! / n;
+    const my = sums[s + 1]! / n;
+    const vx = Math.max(0, sums[s + 2]! / n - mx * mx);
+    const vy = Math.max(0, sums[s + 3]! / n - my * my);
+    const cxy = sums[s + 4]! / n - mx * my;
+    total += (n * ((2 * mx * my + C1) * (2 * cxy + C2))) / ((mx * mx + my * my + C1) * (vx + vy + C2));
+  }
+  return total;
 }
 
 /** BT.601 luma; the pixel loop inlines the same weights. */
