@@ -96,6 +96,8 @@ if (!core || !codec || !existsSync(CLI)) {
   console.log('kpress is not built (packages/*/dist, apps/cli/dist): run `npx tsc -b` first.');
   process.exit(0);
 }
+// The page toucher compressImage uses while an image decodes (not part of @kpress/compress's API).
+const { warmPages } = await import(join(ROOT, 'packages/compress/dist/warm-pages.js'));
 const imageQ = await optionalImport('image-q');
 const { naiveKmeans } = await import('./bench/naive-kmeans.mjs');
 const { blurRgb, butteraugliDistance, butteraugliVersion } = await import('./bench/perceptual-scores.mjs');
@@ -255,10 +257,7 @@ const METHODS = [
     async run(ctx) {
       const { data, width, height } = ctx.source;
       const workspace = core.createQuantizeWorkspace(width, height);
-      for (const buffer of [workspace.indices, workspace.colourTable]) {
-        const bytes = buffer ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(0);
-        for (let offset = 0; offset < bytes.length; offset += 4096) bytes[offset] = 0;
-      }
+      await warmPages([workspace.indices, ...(workspace.colourTable ? [workspace.colourTable] : [])]).finished;
       const started = now();
       const result = core.quantize({ data, width, height, channels: 3 }, { k: ctx.k }, workspace);
       const ms = now() - started;
