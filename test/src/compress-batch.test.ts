@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -141,5 +141,26 @@ describe('kpress compress on folders (local batch)', () => {
     const result = await kpress(['compress', twin, '-o', join(dir, 'twin-out')]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /a\.jpg and .*a\.png would both be written to .*a\.png/);
+  });
+
+  it('-o NAME.jpg for one image (found by hand: it made a folder named NAME.jpg): exit 2, nothing created', async () => {
+    const named = join(dir, 'china-small.jpg');
+    const result = await kpress(['compress', join(tree, 'china.jpg'), '-o', named]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      /--output .*china-small\.jpg ends in \.jpg, like an image file: one image is written to a \.png path/,
+    );
+    // Two inputs into a name ending in .png: a batch, refused the same way.
+    const two = await kpress(['compress', join(tree, 'china.jpg'), join(tree, 'scans'), '-o', join(dir, 'both.png')]);
+    assert.equal(two.code, 2, two.stderr);
+    assert.match(two.stderr, /both\.png ends in \.png, like an image file: .* several into a folder/);
+    await assert.rejects(stat(named), /ENOENT/);
+    // A folder that already exists under such a name is still a batch's OUTDIR.
+    const folder = join(dir, 'odd.jpg');
+    await mkdir(folder);
+    const batch = await kpress(['compress', join(tree, 'china.jpg'), '-o', folder]);
+    assert.equal(batch.code, 0, batch.stderr);
+    assert.ok((await stat(join(folder, 'china.png'))).isFile());
   });
 });

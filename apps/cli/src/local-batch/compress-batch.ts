@@ -1,6 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import type { CompressParams } from '@kpress/job-contract';
+import { extname } from 'node:path';
+import { looksLikeImage, type CompressParams } from '@kpress/job-contract';
 import { fileProblem } from '../local-files.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from '../commands/command.js';
@@ -42,7 +43,10 @@ export async function runCompressBatch(
   return summary.failed > 0 ? 1 : 0;
 }
 
-/** OUTDIR exists as a folder or is created; a file in its place is a usage error. */
+/**
+ * OUTDIR exists as a folder or is created; a file in its place is a usage error, and so is a new
+ * OUTDIR named like an image (`-o photo.jpg` means a file that kpress cannot write, not a folder).
+ */
 async function prepareOutDir(outDir: string): Promise<void> {
   try {
     if (!(await stat(outDir)).isDirectory()) throw new UsageError(`--output ${outDir} is a file; a batch writes into a folder`);
@@ -51,6 +55,11 @@ async function prepareOutDir(outDir: string): Promise<void> {
     if (error instanceof UsageError) throw error;
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
       throw new Error(`cannot write into ${outDir}: ${fileProblem(error)}`, { cause: error });
+  }
+  if (looksLikeImage(outDir)) {
+    throw new UsageError(
+      `--output ${outDir} ends in ${extname(outDir)}, like an image file: one image is written to a .png path (or .webp with --format webp), several into a folder, whose name must not end like an image`,
+    );
   }
   await mkdir(outDir, { recursive: true });
 }
