@@ -52,7 +52,9 @@ describe('Redis Cluster: REDIS_CLUSTER_NODES, and a master killed mid-run', () =
 
   it(`runs ${IMAGES} images, the run's master killed with SIGKILL mid-run: the replica takes over, every image done once`, async () => {
     const runId = 'failover';
-    const worker = h.startWorker(['--concurrency', '2'], extra);
+    // A 5-s lock: jobs whose lock renewals died with the master are taken over in seconds, not after
+    // the default minute (one clean-clone run waited 135 s here).
+    const worker = h.startWorker(['--concurrency', '2', '--lock-duration', '5000'], extra);
     try {
       const enqueue = await h.cli(
         ['enqueue', `s3://${h.source}/fo/`, '--to', `s3://${h.destination}/fo/`, '--run-id', runId],
@@ -142,7 +144,7 @@ describe('Redis Cluster: REDIS_CLUSTER_NODES, and a master killed mid-run', () =
       const promoted = await cluster.waitForFailover(runKey, master);
       assert.notEqual(promoted, master);
       // Workers drain the queue on the promoted replica; the listing goes on as they make room.
-      worker = h.startWorker(['--concurrency', '2'], listingEnv);
+      worker = h.startWorker(['--concurrency', '2', '--lock-duration', '5000'], listingEnv);
       const listed = await enqueue;
       assert.equal(listed.code, 0, `the producer survived the failover: ${listed.stderr}`);
       const final = await eventually(
