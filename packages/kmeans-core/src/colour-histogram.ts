@@ -24,7 +24,7 @@ export function buildHistogram(data: Uint8Array | Uint8ClampedArray, channels: 3
   if (channels === 3 && pixels >= DIRECT_TABLE_PIXELS) return buildRgbHistogramDirect(data, pixels);
   const pixelToUnique = new Uint32Array(pixels);
   let capacity = 1 << 12;
-  let mask = capacity - 1;
+  let shift = 32 - 12;
   let keys = new Uint32Array(capacity);
   let slots = new Int32Array(capacity); // unique index + 1; 0 = empty
   let packed = new Uint32Array(capacity >> 1);
@@ -46,10 +46,11 @@ export function buildHistogram(data: Uint8Array | Uint8ClampedArray, channels: 3
       pixelToUnique[p] = lastIndex;
       continue;
     }
-    let h = Math.imul(key, 0x9e3779b1) >>> 0;
+    // Fibonacci hashing: the product's high bits mix every bit of the key (its low bits would
+    // depend on the key's low bits alone, and runs of similar colours would collide).
+    let h = Math.imul(key, 0x9e3779b1) >>> shift;
     let index: number;
     for (;;) {
-      h &= mask;
       const slot = slots[h]!;
       if (slot === 0) {
         index = size++;
@@ -63,7 +64,7 @@ export function buildHistogram(data: Uint8Array | Uint8ClampedArray, channels: 3
         index = slot - 1;
         break;
       }
-      h++;
+      h = (h + 1) & (capacity - 1);
     }
     counts[index]!++;
     pixelToUnique[p] = index;
@@ -72,17 +73,13 @@ export function buildHistogram(data: Uint8Array | Uint8ClampedArray, channels: 3
 
     if (size * 2 >= capacity) {
       capacity <<= 1;
-      mask = capacity - 1;
+      shift--;
       keys = new Uint32Array(capacity);
       slots = new Int32Array(capacity);
       for (let u = 0; u < size; u++) {
         const k = packed[u]!;
-        let g = Math.imul(k, 0x9e3779b1) >>> 0;
-        for (;;) {
-          g &= mask;
-          if (slots[g] === 0) break;
-          g++;
-        }
+        let g = Math.imul(k, 0x9e3779b1) >>> shift;
+        while (slots[g] !== 0) g = (g + 1) & (capacity - 1);
         slots[g] = u + 1;
         keys[g] = k;
       }
