@@ -19,6 +19,8 @@ export function kmeansPlusPlus(
   const candidateDistances = new Float64Array(n);
   const bestDistances = new Float64Array(n);
   const trials = 2 + Math.floor(Math.log(k));
+  const candidates = new Uint32Array(trials);
+  const groupPotentials = new Float64Array(GROUP);
 
   const first = drawProportional(weights, null, random);
   copyPoint(points, first, centres, 0, dimension);
@@ -37,20 +39,35 @@ export function kmeansPlusPlus(
     let total = 0;
     for (let i = 0; i < n; i++) cumulative[i] = total += weights[i]! * closest[i]!;
     for (let t = 0; t < trials; t++) {
-      const candidate = potential > 0 && total > 0 ? searchCumulative(cumulative, random.next() * total) : random.below(n);
-      const offset = candidate * dimension;
-      const candidatePotential =
-        dimension === 3
-          ? potentialWith3(points, weights, closest, offset, candidateDistances)
-          : potentialWith(points, weights, closest, offset, dimension, candidateDistances);
-      if (candidatePotential < bestPotential) {
-        bestPotential = candidatePotential;
-        bestCandidate = candidate;
-        bestDistances.set(candidateDistances);
-      }
+      candidates[t] = potential > 0 && total > 0 ? searchCumulative(cumulative, random.next() * total) : random.below(n);
     }
-    copyPoint(points, bestCandidate, centres, c * dimension, dimension);
-    closest.set(bestDistances);
+    if (dimension === 3) {
+      // The trials measured GROUP at a time, in one pass over the points each; then only the
+      // chosen one's distances are written.
+      for (let t = 0; t < trials; t += GROUP) {
+        potentialsWith3(points, weights, closest, candidates, t, groupPotentials);
+        for (let j = 0; j < GROUP && t + j < trials; j++) {
+          if (groupPotentials[j]! < bestPotential) {
+            bestPotential = groupPotentials[j]!;
+            bestCandidate = candidates[t + j]!;
+          }
+        }
+      }
+      copyPoint(points, bestCandidate, centres, c * dimension, dimension);
+      moveCloser3(points, closest, bestCandidate * 3);
+    } else {
+      for (let t = 0; t < trials; t++) {
+        const offset = candidates[t]! * dimension;
+        const candidatePotential = potentialWith(points, weights, closest, offset, dimension, candidateDistances);
+        if (candidatePotential < bestPotential) {
+          bestPotential = candidatePotential;
+          bestCandidate = candidates[t]!;
+          bestDistances.set(candidateDistances);
+        }
+      }
+      copyPoint(points, bestCandidate, centres, c * dimension, dimension);
+      closest.set(bestDistances);
+    }
     potential = bestPotential;
   }
   return centres;
@@ -105,25 +122,66 @@ function potentialWith(
   return potential;
 }
 
-function potentialWith3(
+/** Trials measured together in one pass over the points. */
+const GROUP = 4;
+
+/**
+ * Σ w·min(closest, d²(x, candidate)) for the GROUP candidates from candidates[from] (the last
+ * one repeated where fewer are left), into `out`: each sum adds the same terms in the same order
+ * as measuring the candidates one by one.
+ */
+function potentialsWith3(
   points: FloatArray,
   weights: Float64Array,
   closest: Float64Array,
-  offset: number,
+  candidates: Uint32Array,
+  from: number,
   out: Float64Array,
-): number {
-  const x = points[offset]!;
-  const y = points[offset + 1]!;
-  const z = points[offset + 2]!;
-  let potential = 0;
+): void {
+  const last = candidates.length - 1;
+  const a = 3 * candidates[from]!;
+  const b = 3 * candidates[Math.min(last, from + 1)]!;
+  const c = 3 * candidates[Math.min(last, from + 2)]!;
+  const d = 3 * candidates[Math.min(last, from + 3)]!;
+  const [ax, ay, az] = [points[a]!, points[a + 1]!, points[a + 2]!];
+  const [bx, by, bz] = [points[b]!, points[b + 1]!, points[b + 2]!];
+  const [cx, cy, cz] = [points[c]!, points[c + 1]!, points[c + 2]!];
+  const [dx, dy, dz] = [points[d]!, points[d + 1]!, points[d + 2]!];
+  let pa = 0;
+  let pb = 0;
+  let pc = 0;
+  let pd = 0;
   for (let i = 0, o = 0; i < weights.length; i++, o += 3) {
-    const dx = points[o]! - x;
-    const dy = points[o + 1]! - y;
-    const dz = points[o + 2]! - z;
-    const d2 = dx * dx + dy * dy + dz * dz;
-    const d = d2 < closest[i]! ? d2 : closest[i]!;
-    out[i] = d;
-    potential += weights[i]! * d;
+    const x = points[o]!;
+    const y = points[o + 1]!;
+    const z = points[o + 2]!;
+    const current = closest[i]!;
+    const w = weights[i]!;
+    const da = (x - ax) * (x - ax) + (y - ay) * (y - ay) + (z - az) * (z - az);
+    const db = (x - bx) * (x - bx) + (y - by) * (y - by) + (z - bz) * (z - bz);
+    const dc = (x - cx) * (x - cx) + (y - cy) * (y - cy) + (z - cz) * (z - cz);
+    const dd = (x - dx) * (x - dx) + (y - dy) * (y - dy) + (z - dz) * (z - dz);
+    pa += w * (da < current ? da : current);
+    pb += w * (db < current ? db : current);
+    pc += w * (dc < current ? dc : current);
+    pd += w * (dd < current ? dd : current);
   }
-  return potential;
+  out[0] = pa;
+  out[1] = pb;
+  out[2] = pc;
+  out[3] = pd;
+}
+
+/** closest = min(closest, d²(x, centre)) for every point. */
+function moveCloser3(points: FloatArray, closest: Float64Array, offset: number): void {
+  const cx = points[offset]!;
+  const cy = points[offset + 1]!;
+  const cz = points[offset + 2]!;
+  for (let i = 0, o = 0; i < closest.length; i++, o += 3) {
+    const dx = points[o]! - cx;
+    const dy = points[o + 1]! - cy;
+    const dz = points[o + 2]! - cz;
+    const d2 = dx * dx + dy * dy + dz * dz;
+    if (d2 < closest[i]!) closest[i] = d2;
+  }
 }
