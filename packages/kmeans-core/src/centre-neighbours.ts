@@ -76,18 +76,22 @@ export class CentreNeighbours {
     const base = g * (k - 1);
     const row = g * k;
     if (this.everSorted[g] === 1) {
-      for (let i = 0; i < k - 1; i++) gaps[base + i] = distances[row + order[base + i]!]!;
-      for (let i = 1; i < k - 1; i++) {
-        const gap = gaps[base + i]!;
+      // Each entry's new gap is read as the sort reaches it: one pass when nothing moved.
+      let previous = -Infinity;
+      for (let i = 0; i < k - 1; i++) {
         const c = order[base + i]!;
+        const gap = distances[row + c]!;
         let j = i - 1;
-        while (j >= 0 && gaps[base + j]! > gap) {
-          gaps[base + j + 1] = gaps[base + j]!;
-          order[base + j + 1] = order[base + j]!;
-          j--;
+        if (gap < previous) {
+          while (j >= 0 && gaps[base + j]! > gap) {
+            gaps[base + j + 1] = gaps[base + j]!;
+            order[base + j + 1] = order[base + j]!;
+            j--;
+          }
         }
         gaps[base + j + 1] = gap;
         order[base + j + 1] = c;
+        previous = gaps[base + i]!;
       }
     } else {
       let written = 0;
