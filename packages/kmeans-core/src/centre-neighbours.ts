@@ -35,33 +35,41 @@ export class CentreNeighbours {
     this.keys = new Float64Array(Math.max(0, k - 1));
   }
 
-  /** Recomputes the sorted neighbour lists for new centre positions. O(k² log k). */
+  /** Recomputes the gaps between centres (and each one's nearest, in the same pass) for new positions; lists are re-sorted on first use. O(k²). */
   update(centres: Float64Array): void {
-    const { k, dimension } = this;
+    const { k, dimension, distances, nearestGaps } = this;
     this.centres = centres;
-    const distances = this.distances;
+    nearestGaps.fill(Infinity);
     let largest = 0;
     for (let g = 0; g < k; g++) {
+      const go = g * dimension;
+      let nearest = nearestGaps[g]!;
       for (let c = g + 1; c < k; c++) {
-        let sum = 0;
-        for (let j = 0; j < dimension; j++) {
-          const d = centres[g * dimension + j]! - centres[c * dimension + j]!;
-          sum += d * d;
+        const co = c * dimension;
+        let sum: number;
+        if (dimension === 3) {
+          const dx = centres[go]! - centres[co]!;
+          const dy = centres[go + 1]! - centres[co + 1]!;
+          const dz = centres[go + 2]! - centres[co + 2]!;
+          sum = dx * dx + dy * dy + dz * dz;
+        } else {
+          sum = 0;
+          for (let j = 0; j < dimension; j++) {
+            const d = centres[go + j]! - centres[co + j]!;
+            sum += d * d;
+          }
         }
         const distance = Math.sqrt(sum);
         distances[g * k + c] = distance;
         distances[c * k + g] = distance;
         if (distance > largest) largest = distance;
+        if (distance < nearest) nearest = distance;
+        if (distance < nearestGaps[c]!) nearestGaps[c] = distance;
       }
+      nearestGaps[g] = nearest;
     }
     this.bucket = largest > 0 ? largest / 2 ** 24 : 1;
-    this.distances = distances;
     this.sorted.fill(0);
-    for (let g = 0; g < k; g++) {
-      let nearest = Infinity;
-      for (let c = 0; c < k; c++) if (c !== g && distances[g * k + c]! < nearest) nearest = distances[g * k + c]!;
-      this.nearestGaps[g] = nearest;
-    }
   }
 
   /**
