@@ -9,8 +9,6 @@ export class Nearest {
   index = 0;
   /** Squared distance to the nearest centre. */
   distance = 0;
-  /** Squared distance to the second nearest centre (Infinity when k = 1). */
-  secondDistance = Infinity;
 }
 
 export function squaredDistance(a: FloatArray, aOffset: number, b: FloatArray, bOffset: number, dimension: number): number {
@@ -22,7 +20,7 @@ export function squaredDistance(a: FloatArray, aOffset: number, b: FloatArray, b
   return sum;
 }
 
-/** Finds the nearest and second-nearest of `k` centres to point `point`. */
+/** Finds the nearest of `k` centres to point `point` (the first one, on a tie). */
 export function findNearest(
   points: FloatArray,
   point: number,
@@ -35,20 +33,15 @@ export function findNearest(
   const offset = point * dimension;
   let best = 0;
   let bestDistance = Infinity;
-  let second = Infinity;
   for (let c = 0; c < k; c++) {
     const distance = squaredDistance(points, offset, centres, c * dimension, dimension);
     if (distance < bestDistance) {
-      second = bestDistance;
       bestDistance = distance;
       best = c;
-    } else if (distance < second) {
-      second = distance;
     }
   }
   result.index = best;
   result.distance = bestDistance;
-  result.secondDistance = second;
   return result;
 }
 
@@ -58,22 +51,17 @@ function findNearest3(points: FloatArray, offset: number, centres: Float64Array,
   const z = points[offset + 2]!;
   let best = 0;
   let bestDistance = Infinity;
-  let second = Infinity;
   for (let c = 0, o = 0; c < k; c++, o += 3) {
     const dx = x - centres[o]!;
     const dy = y - centres[o + 1]!;
     const dz = z - centres[o + 2]!;
     const distance = dx * dx + dy * dy + dz * dz;
     if (distance < bestDistance) {
-      second = bestDistance;
       bestDistance = distance;
       best = c;
-    } else if (distance < second) {
-      second = distance;
     }
   }
   result.index = best;
   result.distance = bestDistance;
-  result.secondDistance = second;
   return result;
 }
