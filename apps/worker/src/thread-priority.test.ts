@@ -5,15 +5,29 @@ import { describe, it } from 'node:test';
 import { createCpuPool } from './cpu-pool.js';
 import { COMPRESS_THREAD_NICE_INCREMENT, lowerThisThreadPriority } from './thread-priority.js';
 
+/** The nice value field of a /proc stat line (the comm field may hold spaces and parentheses). */
+function niceOfStat(stat: string): number {
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
 /** The nice value of every thread of a process (default: this one), from /proc (Linux). */
 async function threadNiceValues(pid: number | 'self' = 'self'): Promise<number[]> {
   const values: number[] = [];
   for (const tid of await readdir(`/proc/${pid}/task`)) {
     const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => null);
     if (stat === null) continue; // the thread ended meanwhile
-    values.push(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    values.push(niceOfStat(stat));
   }
   return values;
+}
+
+/**
+ * The nice value of a process's main thread, whose thread id is the process id. Not the first
+ * entry of /proc/PID/task: once thread ids wrap past pid_max (32768 on a long-lived machine), a
+ * V8 or libuv thread started before the priority change can hold a lower id than the main thread.
+ */
+async function mainThreadNice(pid: number): Promise<number> {
+  return niceOfStat(await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
 }
 
 describe('thread priority', () => {
@@ -60,7 +74,7 @@ describe('thread priority', () => {
       const values = await threadNiceValues();
       assert.deepEqual([...new Set(values)], [mainNice], 'the worker process keeps its priority');
       // The main thread of each (the quantizer; libvips' threads start later from it, at its nice).
-      const compress = await Promise.all(pool.processIds().map(async (pid) => (await threadNiceValues(pid))[0]));
+      const compress = await Promise.all(pool.processIds().map(mainThreadNice));
       assert.deepEqual(compress, [expected, expected], `expected both compress processes at nice ${expected}`);
     } finally {
       await pool.close();
