@@ -12,9 +12,14 @@ import { CLI, SAMPLES } from './support/repo.js';
 
 const run = promisify(execFile);
 
-async function kpress(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function kpress(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'warn' } });
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -61,6 +66,22 @@ describe('kpress compress on folders (local batch)', () => {
 
   after(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it("logs each image once, as JSON with one pid (the command's) and the compress process's apart", async () => {
+    const out = join(dir, 'out-logged');
+    const result = await kpress(['compress', tree, '-o', out, '--k', '8', '--concurrency', '2'], { LOG_LEVEL: 'info' });
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stderr
+      .split('\n')
+      .filter((line) => line.includes('"msg":"compressed"'))
+      .map((line) => ({ line, fields: JSON.parse(line) as { pid: number; compressPid: number; input: string } }));
+    assert.equal(lines.length, 3, result.stderr);
+    for (const { line, fields } of lines) {
+      assert.equal(line.match(/"pid"/g)?.length, 1, `pid logged once: ${line}`);
+      assert.ok(Number.isInteger(fields.compressPid) && fields.compressPid !== fields.pid, line);
+    }
+    assert.equal(new Set(lines.map(({ fields }) => fields.pid)).size, 1, 'every line names the command, not a compress process');
   });
 
   it('mirrors the tree in OUTDIR, on more than one process, and prints a summary', async () => {

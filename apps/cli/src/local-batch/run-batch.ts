@@ -68,8 +68,10 @@ export async function runBatch(
         k: compressed.target?.k ?? options.params.k,
         pid: compressed.pid,
       };
+      // The compress process's pid as a field of its own: pino's `pid` is this process's.
+      const { pid: compressPid, ...fields } = outcome;
       options.logger.info(
-        { ...outcome },
+        { ...fields, compressPid },
         kind === 'compressed' ? 'compressed' : 'kept original: the output would not be smaller',
       );
       return outcome;
