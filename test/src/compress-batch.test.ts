@@ -164,6 +164,23 @@ describe('kpress compress on folders (local batch)', () => {
     assert.match(result.stderr, /a\.jpg and .*a\.png would both be written to .*a\.png/);
   });
 
+  it('a folder compressed into itself (found by hand: "no images found"): exit 2 saying why, nothing written', async () => {
+    const same = join(dir, 'same');
+    await mkdir(same);
+    await copyFile(join(SAMPLES, 'flower.jpg'), join(same, 'photo.jpg'));
+    await copyFile(join(SAMPLES, 'bird_small.png'), join(same, 'photo.png'));
+    const before = await filesBelow(same);
+    const bird = await readFile(join(same, 'photo.png'));
+    const result = await kpress(['compress', same, '-o', `${same}/`]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      /--output .*same\/ is the input folder .*same itself: the outputs would land beside the originals/,
+    );
+    assert.deepEqual(await filesBelow(same), before);
+    assert.deepEqual(await readFile(join(same, 'photo.png')), bird, 'the original PNG is untouched');
+  });
+
   it('-o NAME.jpg for one image (found by hand: it made a folder named NAME.jpg): exit 2, nothing created', async () => {
     const named = join(dir, 'china-small.jpg');
     const result = await kpress(['compress', join(tree, 'china.jpg'), '-o', named]);

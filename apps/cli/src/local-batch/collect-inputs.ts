@@ -32,6 +32,12 @@ export async function collectInputs(inputs: readonly string[], outDir: string, e
       items.push({ input, output: join(outDir, withExtension(basename(input), extension)) });
       continue;
     }
+    if (resolve(input) === outRoot) {
+      // The walk leaves OUTDIR out, so this folder would yield nothing: say why instead.
+      throw new UsageError(
+        `--output ${outDir} is the input folder ${input} itself: the outputs would land beside the originals (and replace any of the same name); write them into another folder`,
+      );
+    }
     for await (const file of walk(input, outRoot)) {
       items.push({ input: file, output: join(outDir, withExtension(relative(input, file), extension)) });
     }
