@@ -28,9 +28,22 @@ if (options.warmUp !== false) warmUpQuantizer();
 lowerThisThreadPriority(options.niceIncrement);
 
 process.on('message', (request: CompressRequest) => {
-  void handle(request).then((reply) => process.send?.(reply));
+  void handle(request).then(sendToPool);
 });
-process.send?.({ ready: true } satisfies ThreadReady);
+sendToPool({ ready: true } satisfies ThreadReady);
+
+/**
+ * Sends a message to the pool; if the pool has gone meanwhile (its process interrupted while this
+ * one was busy compressing), this process has no one to answer and ends quietly. Without the
+ * callback, the closed channel's EPIPE was an unhandled 'error' event: a stack trace on the
+ * terminal of a user who pressed Ctrl-C.
+ */
+function sendToPool(message: CompressReply | ThreadReady): void {
+  if (!process.connected) process.exit(0);
+  process.send?.(message, undefined, undefined, (error: Error | null) => {
+    if (error !== null) process.exit(0);
+  });
+}
 
 async function handle(request: CompressRequest): Promise<CompressReply> {
   try {

@@ -14,13 +14,17 @@ export type BatchOutcome =
       readonly k: number;
       readonly pid: number;
     }
-  | { readonly kind: 'failed'; readonly input: string; readonly code: FailureCode; readonly reason: string };
+  | { readonly kind: 'failed'; readonly input: string; readonly code: FailureCode; readonly reason: string }
+  /** Not started, or stopped, because the batch was interrupted (Ctrl-C, SIGTERM): nothing written. */
+  | { readonly kind: 'interrupted'; readonly input: string };
 
 export interface BatchSummary {
   readonly images: number;
   readonly compressed: number;
   readonly keptOriginal: number;
   readonly failed: number;
+  /** Images not compressed because the batch was interrupted (Ctrl-C, SIGTERM); none written. */
+  readonly interrupted: number;
   /** Bytes of the images written, and of their sources. */
   readonly bytesIn: number;
   readonly bytesOut: number;
@@ -43,7 +47,12 @@ export function summarise(outcomes: readonly BatchOutcome[], seconds: number, pr
   const pids = new Set<number>();
   const kept: string[] = [];
   const failures: { input: string; code: FailureCode; reason: string }[] = [];
+  let interrupted = 0;
   for (const outcome of outcomes) {
+    if (outcome.kind === 'interrupted') {
+      interrupted++;
+      continue;
+    }
     if (outcome.kind === 'failed') {
       failures.push({ input: outcome.input, code: outcome.code, reason: outcome.reason });
       continue;
@@ -62,9 +71,10 @@ export function summarise(outcomes: readonly BatchOutcome[], seconds: number, pr
   }
   return {
     images: outcomes.length,
-    compressed: outcomes.length - kept.length - failures.length,
+    compressed: outcomes.length - kept.length - failures.length - interrupted,
     keptOriginal: kept.length,
     failed: failures.length,
+    interrupted,
     bytesIn,
     bytesOut,
     meanPsnr: psnrCount > 0 ? Math.round((psnrSum / psnrCount) * 100) / 100 : null,
@@ -85,6 +95,11 @@ export function formatSummary(summary: BatchSummary): string {
     `bytes ${formatBytes(summary.bytesIn)} → ${formatBytes(summary.bytesOut)}${saved}` +
       `${summary.meanPsnr !== null ? `, mean PSNR ${summary.meanPsnr.toFixed(2)} dB` : ''}`,
   ];
+  if (summary.interrupted > 0) {
+    lines.push(
+      `interrupted: ${plural(summary.interrupted, 'image')} not compressed, nothing of them written (the outputs listed as compressed are complete)`,
+    );
+  }
   for (const file of summary.keptOriginalFiles) lines.push(`kept original (output not smaller): ${file}`);
   for (const failure of summary.failures) lines.push(`failed: ${failure.input}: [${failure.code}] ${failure.reason}`);
   return lines.join('\n');

@@ -30,18 +30,33 @@ export async function runCompressBatch(
   const items = await collectInputs(inputs, outDir, `.${options.params.format}`);
   if (items.length === 0)
     throw new UsageError(`no images found in ${inputs.join(', ')} (looked for image file extensions, recursively)`);
-  const { outcomes, processes } = await runBatch(items, {
-    params: options.params,
-    maxPixels: context.config.maxPixels,
-    jobTimeoutMs: options.jobTimeoutMs,
-    processes: options.concurrency ?? availableParallelism(),
-    logger: context.logger,
-    progress: context.stderr,
-  });
-  const summary = summarise(outcomes, (performance.now() - started) / 1000, processes);
+  // Ctrl-C or SIGTERM: stop starting images, stop those running, keep what is written, then say so.
+  // Once only: a second Ctrl-C ends the command at once.
+  const interruption = new AbortController();
+  const interrupt = (): void => interruption.abort();
+  process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
+  let result: Awaited<ReturnType<typeof runBatch>>;
+  try {
+    result = await runBatch(items, {
+      params: options.params,
+      maxPixels: context.config.maxPixels,
+      jobTimeoutMs: options.jobTimeoutMs,
+      processes: options.concurrency ?? availableParallelism(),
+      logger: context.logger,
+      progress: context.stderr,
+      signal: interruption.signal,
+    });
+  } finally {
+    process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
+  }
+  const summary = summarise(result.outcomes, (performance.now() - started) / 1000, result.processes);
   context.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
+  if (interruption.signal.aborted) return INTERRUPTED_EXIT_CODE;
   return summary.failed > 0 ? 1 : 0;
 }
+
+/** The shell's code for a command ended by SIGINT (128 + 2). */
+const INTERRUPTED_EXIT_CODE = 130;
 
 /**
  * OUTDIR exists as a folder or is created; a file in its place is a usage error, and so is a new

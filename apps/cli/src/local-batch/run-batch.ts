@@ -15,6 +15,8 @@ export interface BatchOptions {
   readonly logger: Logger;
   /** Where the progress bar goes (drawn only on a terminal). */
   readonly progress: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Aborted on Ctrl-C or SIGTERM: no image starts after it, those running are stopped. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -33,9 +35,19 @@ export async function runBatch(
     warmUp: items.length > 1,
   });
   const bar = createProgressBar(items.length, options.progress);
+  const { signal } = options;
+  // Stops the running images at once (their processes are killed); outputs already being written finish.
+  const stop = (): void => void pool.close();
+  signal?.addEventListener('abort', stop, { once: true });
   try {
     // Every process ready before the first image, so that the work spreads over all of them.
-    await pool.ready;
+    try {
+      await pool.ready;
+    } catch (error) {
+      // Interrupted while the processes started: nothing began.
+      if (!signal?.aborted) throw error;
+      return { outcomes: items.map((item) => ({ kind: 'interrupted', input: item.input })), processes };
+    }
     const outcomes = await Promise.all(
       items.map(async (item): Promise<BatchOutcome> => {
         const outcome = await compressOne(item);
@@ -45,11 +57,13 @@ export async function runBatch(
     );
     return { outcomes, processes };
   } finally {
+    signal?.removeEventListener('abort', stop);
     bar.end();
     await pool.close();
   }
 
   async function compressOne(item: BatchItem): Promise<BatchOutcome> {
+    if (signal?.aborted) return { kind: 'interrupted', input: item.input };
     try {
       const bytes = await readInput(item.input);
       const compressed = await pool.compress(bytes, options.params, options.maxPixels);
@@ -76,6 +90,7 @@ export async function runBatch(
       );
       return outcome;
     } catch (error) {
+      if (signal?.aborted) return { kind: 'interrupted', input: item.input };
       // Files (LocalFileError) and compress processes (CompressFailedError) carry their code; anything else is ours.
       const code = failureCodeOf(error) ?? 'internal-error';
       const reason = (error as Error).message;
