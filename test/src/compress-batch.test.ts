@@ -164,42 +164,44 @@ describe('kpress compress on folders (local batch)', () => {
     assert.match(result.stderr, /a\.jpg and .*a\.png would both be written to .*a\.png/);
   });
 
-  it('Ctrl-C in the middle (found by hand: a compress process died with an EPIPE trace): exit 130, the rest said, every output complete', async () => {
-    const many = join(dir, 'many');
-    const out = join(dir, 'many-out');
-    await mkdir(many);
-    for (let i = 0; i < 16; i++) await copyFile(join(SAMPLES, 'china.jpg'), join(many, `c${String(i).padStart(2, '0')}.jpg`));
-    const child = spawn(process.execPath, [CLI, 'compress', many, '-o', out, '--k', '256', '--concurrency', '2', '--json'], {
-      env: { ...process.env, LOG_LEVEL: 'info' },
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} in the middle (found by hand with Ctrl-C: a compress process died with an EPIPE trace): exit 128 + its number, the rest said, every output complete`, async () => {
+      const many = join(dir, `many-${signal}`);
+      const out = join(dir, `many-${signal}-out`);
+      await mkdir(many);
+      for (let i = 0; i < 16; i++) await copyFile(join(SAMPLES, 'china.jpg'), join(many, `c${String(i).padStart(2, '0')}.jpg`));
+      const child = spawn(process.execPath, [CLI, 'compress', many, '-o', out, '--k', '256', '--concurrency', '2', '--json'], {
+        env: { ...process.env, LOG_LEVEL: 'info' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('"msg":"compressed"')) child.kill(signal); // the command alone, as a supervisor would
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(code, signal === 'SIGINT' ? 130 : 143, stderr);
+      assert.doesNotMatch(stderr, /EPIPE|Unhandled|\n\s+at /, 'no stack trace from the command or its compress processes');
+      const summary = JSON.parse(stdout) as Summary & { interrupted: number };
+      assert.equal(summary.images, 16);
+      assert.equal(summary.failed, 0, 'images stopped by the interruption are not failures');
+      assert.ok(summary.compressed >= 1 && summary.interrupted >= 1, stdout);
+      assert.equal(summary.compressed + summary.interrupted, 16);
+      const written = await filesBelow(out);
+      assert.equal(written.length, summary.compressed, `only complete outputs, no temporary file: ${written.join(', ')}`);
+      for (const file of written) {
+        assert.match(file, /^c\d\d\.png$/);
+        const meta = await sharp(await readFile(join(out, file))).metadata();
+        assert.equal(meta.width, 640, `${file} decodes whole`);
+      }
+      const compressPids = [...stderr.matchAll(/"compressPid":(\d+)/g)].map((match) => Number(match[1]));
+      assert.ok(compressPids.length > 0);
+      for (const pid of new Set(compressPids)) {
+        assert.throws(() => process.kill(pid, 0), /ESRCH/, `compress process ${pid} is gone`);
+      }
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('"msg":"compressed"')) child.kill('SIGINT'); // the command alone, as a supervisor would
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(code, 130, stderr);
-    assert.doesNotMatch(stderr, /EPIPE|Unhandled|\n\s+at /, 'no stack trace from the command or its compress processes');
-    const summary = JSON.parse(stdout) as Summary & { interrupted: number };
-    assert.equal(summary.images, 16);
-    assert.equal(summary.failed, 0, 'images stopped by the interruption are not failures');
-    assert.ok(summary.compressed >= 1 && summary.interrupted >= 1, stdout);
-    assert.equal(summary.compressed + summary.interrupted, 16);
-    const written = await filesBelow(out);
-    assert.equal(written.length, summary.compressed, `only complete outputs, no temporary file: ${written.join(', ')}`);
-    for (const file of written) {
-      assert.match(file, /^c\d\d\.png$/);
-      const meta = await sharp(await readFile(join(out, file))).metadata();
-      assert.equal(meta.width, 640, `${file} decodes whole`);
-    }
-    const compressPids = [...stderr.matchAll(/"compressPid":(\d+)/g)].map((match) => Number(match[1]));
-    assert.ok(compressPids.length > 0);
-    for (const pid of new Set(compressPids)) {
-      assert.throws(() => process.kill(pid, 0), /ESRCH/, `compress process ${pid} is gone`);
-    }
-  });
+  }
 
   it('a folder compressed into itself (found by hand: "no images found"): exit 2 saying why, nothing written', async () => {
     const same = join(dir, 'same');

@@ -33,8 +33,14 @@ export async function runCompressBatch(
   // Ctrl-C or SIGTERM: stop starting images, stop those running, keep what is written, then say so.
   // Once only: a second Ctrl-C ends the command at once.
   const interruption = new AbortController();
-  const interrupt = (): void => interruption.abort();
-  process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
+  let exitCode = 0;
+  const interruptBy = (signal: 'SIGINT' | 'SIGTERM') => (): void => {
+    exitCode = SIGNAL_EXIT_CODES[signal];
+    interruption.abort();
+  };
+  const onSigint = interruptBy('SIGINT');
+  const onSigterm = interruptBy('SIGTERM');
+  process.once('SIGINT', onSigint).once('SIGTERM', onSigterm);
   let result: Awaited<ReturnType<typeof runBatch>>;
   try {
     result = await runBatch(items, {
@@ -47,16 +53,16 @@ export async function runCompressBatch(
       signal: interruption.signal,
     });
   } finally {
-    process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
+    process.off('SIGINT', onSigint).off('SIGTERM', onSigterm);
   }
   const summary = summarise(result.outcomes, (performance.now() - started) / 1000, result.processes);
   context.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
-  if (interruption.signal.aborted) return INTERRUPTED_EXIT_CODE;
+  if (interruption.signal.aborted) return exitCode;
   return summary.failed > 0 ? 1 : 0;
 }
 
-/** The shell's code for a command ended by SIGINT (128 + 2). */
-const INTERRUPTED_EXIT_CODE = 130;
+/** The shell's code for a command ended by a signal: 128 + its number. */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /**
  * OUTDIR exists as a folder or is created; a file in its place is a usage error, and so is a new
