@@ -141,6 +141,16 @@ describe('kpress compress', () => {
     assert.doesNotMatch(result.stderr, /object/);
   });
 
+  it('names the image and the reason when it cannot be decoded (a truncated JPEG), and writes nothing', async () => {
+    const truncated = join(dir, 'truncated.jpg');
+    await writeFile(truncated, (await readFile(join(SAMPLES, 'china.jpg'))).subarray(0, 60_000));
+    const output = join(dir, 'truncated.png');
+    const result = await kpress(['compress', truncated, '-o', output]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^kpress compress: \S+truncated\.jpg: corrupt-image: the image data is corrupt or truncated/);
+    await assert.rejects(readFile(output), /ENOENT/);
+  });
+
   it('exits 2 naming the variable for a bad environment value', async () => {
     const result = await kpress(['compress', join(SAMPLES, 'bird_small.png'), '-o', join(dir, 'y.png')], {
       KPRESS_MAX_PIXELS: 'lots',

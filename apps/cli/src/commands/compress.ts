@@ -72,7 +72,11 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
   const bytes = input === '-' ? await readStdin(process.stdin) : await readInput(input);
   // Checked before quantizing, so a typo in OUT costs no work.
   if (output !== '-') await checkOutputDirectory(output);
-  const compressed = await compressOneImage(bytes, params, context.config.maxPixels, jobTimeoutMs);
+  const compressed = await compressOneImage(bytes, params, context.config.maxPixels, jobTimeoutMs).catch((error: unknown) => {
+    // Named like a batch's failures: which image, then the code and the reason.
+    const name = input === '-' ? 'standard input' : input;
+    throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
   const kept = compressed.outcome === 'kept-original';
   if (kept) {
     // Like pngquant --skip-if-larger: nothing written, and said so. Not a failure.
