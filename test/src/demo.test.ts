@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -52,6 +52,31 @@ describe('kpress demo', () => {
     );
     assert.ok(written.filter((name) => name.endsWith('.png')).length >= 5, written.join(', '));
     assert.deepEqual(await keysUnderPrefix(), [], 'no key left under the prefix');
+  });
+
+  it('Ctrl-C in the middle of the run: exit 130, workers stopped, no key, no S3 data left (as the README promises)', async () => {
+    const child = spawn(process.execPath, [CLI, 'demo', '--images', '30', '--workers', '1', '--out', join(out, 'interrupted')], {
+      env: { ...process.env, REDIS_URL: redisService.url, KPRESS_PREFIX: prefix, LOG_LEVEL: 'warn' },
+    });
+    let stdout = '';
+    let stderr = '';
+    let interrupted = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      // Once: a second Ctrl-C ends the demo at once, clean-up or not.
+      if (!interrupted && /^Run \S+: queued/m.test(stdout)) interrupted = child.kill('SIGINT');
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 130, `${stdout}\n${stderr}`);
+    assert.match(stderr, /kpress demo: interrupted; stopping the workers and removing what the demo made/);
+    assert.deepEqual(await keysUnderPrefix(), [], 'no key left under the prefix');
+    const s3Data = /\(data in (\S+)\)/.exec(stdout)?.[1];
+    assert.ok(s3Data !== undefined, stdout);
+    await assert.rejects(stat(s3Data), /ENOENT/, 'the embedded S3 data directory is removed');
+    const pids = /worker processes \(pids ([\d, ]+)\)/.exec(stdout)?.[1]?.split(', ').map(Number) ?? [];
+    assert.ok(pids.length === 1, stdout);
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} stopped`);
   });
 
   it('refuses a KPRESS_PREFIX that already holds keys, since it removes every key under its prefix', async () => {

@@ -67,9 +67,14 @@ export async function runDemo(argv: string[], context: CommandContext): Promise<
   const cleanups: (() => Promise<unknown>)[] = [];
   // Ctrl-C stops waiting for the run; the clean-ups below still run, so nothing is left behind.
   const interrupted = new AbortController();
-  const interrupt = (): void => interrupted.abort();
-  process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
-  cleanups.push(() => Promise.resolve(process.off('SIGINT', interrupt).off('SIGTERM', interrupt)));
+  let interruptedExitCode = 130; // 128 + the signal's number, as shells report it
+  const onSigint = (): void => interrupted.abort();
+  const onSigterm = (): void => {
+    interruptedExitCode = 143;
+    interrupted.abort();
+  };
+  process.once('SIGINT', onSigint).once('SIGTERM', onSigterm);
+  cleanups.push(() => Promise.resolve(process.off('SIGINT', onSigint).off('SIGTERM', onSigterm)));
   try {
     const redisFound = await findOrStartRedis({ url: context.config.redisUrl, allowStart: true });
     cleanups.push(() => redisFound.stop());
@@ -186,7 +191,7 @@ export async function runDemo(argv: string[], context: CommandContext): Promise<
   } catch (error) {
     if (!interrupted.signal.aborted) throw error;
     context.stderr.write('kpress demo: interrupted; stopping the workers and removing what the demo made\n');
-    return 1;
+    return interruptedExitCode;
   } finally {
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((error: unknown) => context.logger.warn({ err: error }, 'demo clean-up failed'));
