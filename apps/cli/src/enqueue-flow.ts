@@ -2,6 +2,7 @@ import { parseS3Url, reportKeys } from '@kpress/job-contract';
 import { type EnqueueRequest, formatStatus, RunRefusedError, wakeOnJobEvents, watchRun } from '@kpress/producer';
 import { RunConflictError, RunExistsError, type RunSnapshot } from '@kpress/runs';
 import type { CommandContext } from './commands/command.js';
+import { listenForInterruption } from './interruption.js';
 import type { RunSession } from './run-session.js';
 import { UsageError } from './usage-error.js';
 
@@ -25,10 +26,9 @@ export async function runEnqueueFlow(
   context: CommandContext,
 ): Promise<number> {
   const { stdout, stderr } = context;
-  const interrupt = new AbortController();
+  // Ctrl-C stops the listing or the waiting, never the run; every Ctrl-C is caught, not only the first.
+  const interrupt = listenForInterruption(['SIGINT'], { once: false });
   const created: { runId: string | null } = { runId: null };
-  const onSigint = (): void => interrupt.abort();
-  process.on('SIGINT', onSigint);
   try {
     let progress;
     try {
@@ -70,7 +70,7 @@ export async function runEnqueueFlow(
           `run ${createdRun} ${verb} while listing: its state is now "failed"; jobs it queued still run ` +
             `(kpress cancel ${createdRun} stops them)\n`,
         );
-        if (interrupt.signal.aborted) return 130;
+        if (interrupt.signal.aborted) return interrupt.exitCode;
       }
       throw error;
     }
@@ -87,10 +87,10 @@ export async function runEnqueueFlow(
     stderr.write(`run ${request.runId}: ${summary}${progress.cancelled ? ' (cancelled while listing)' : ''}\n`);
     if (!options.wait) return 0;
     const final = await waitForRun(session, request.runId, interrupt.signal, context);
-    if (final === null) return 130;
+    if (final === null) return interrupt.exitCode;
     return exitCodeOf(final);
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.stop();
   }
 }
 

@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import { buildDemoArchive } from '../demo/demo-images.js';
 import { prefixHasKeys, unlinkKeysUnder } from '../demo/prefix-keys.js';
 import { integerFlag } from '../integer-flag.js';
+import { listenForInterruption } from '../interruption.js';
 import { paramsFromFlags } from '../param-flags.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
@@ -66,15 +67,8 @@ export async function runDemo(argv: string[], context: CommandContext): Promise<
   const started = performance.now();
   const cleanups: (() => Promise<unknown>)[] = [];
   // Ctrl-C stops waiting for the run; the clean-ups below still run, so nothing is left behind.
-  const interrupted = new AbortController();
-  let interruptedExitCode = 130; // 128 + the signal's number, as shells report it
-  const onSigint = (): void => interrupted.abort();
-  const onSigterm = (): void => {
-    interruptedExitCode = 143;
-    interrupted.abort();
-  };
-  process.once('SIGINT', onSigint).once('SIGTERM', onSigterm);
-  cleanups.push(() => Promise.resolve(process.off('SIGINT', onSigint).off('SIGTERM', onSigterm)));
+  const interrupted = listenForInterruption(['SIGINT', 'SIGTERM'], { once: true });
+  cleanups.push(() => Promise.resolve(interrupted.stop()));
   try {
     const redisFound = await findOrStartRedis({ url: context.config.redisUrl, allowStart: true });
     cleanups.push(() => redisFound.stop());
@@ -191,7 +185,7 @@ export async function runDemo(argv: string[], context: CommandContext): Promise<
   } catch (error) {
     if (!interrupted.signal.aborted) throw error;
     context.stderr.write('kpress demo: interrupted; stopping the workers and removing what the demo made\n');
-    return interruptedExitCode;
+    return interrupted.exitCode;
   } finally {
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((error: unknown) => context.logger.warn({ err: error }, 'demo clean-up failed'));

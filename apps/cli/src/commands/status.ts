@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { formatStatus, pace } from '@kpress/producer';
 import { exitCodeOf, waitForRun } from '../enqueue-flow.js';
+import { listenForInterruption } from '../interruption.js';
 import { openRunSession } from '../run-session.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
@@ -28,16 +29,14 @@ export async function runStatus(argv: string[], context: CommandContext): Promis
   }
   if (positionals.length > 1) throw new UsageError('status takes at most one RUN_ID');
   const session = await openRunSession(context);
-  const interrupt = new AbortController();
-  const onSigint = (): void => interrupt.abort();
-  process.on('SIGINT', onSigint);
+  const interrupt = listenForInterruption(['SIGINT'], { once: false });
   try {
     const runId = positionals[0] ?? (await session.runs.recent(1))[0];
     if (runId === undefined) throw new UsageError(`no runs under KPRESS_PREFIX=${context.config.prefixes.join(',')}`);
     let snapshot = await session.requireRun(runId);
     if (values.wait) {
       const final = await waitForRun(session, runId, interrupt.signal, context, { summary: false });
-      if (final === null) return 130;
+      if (final === null) return interrupt.exitCode;
       snapshot = final;
     }
     const [failures, skippedFailures] = await Promise.all([session.runs.failures(runId), session.runs.skippedFailures(runId)]);
@@ -51,7 +50,7 @@ export async function runStatus(argv: string[], context: CommandContext): Promis
     }
     return exitCodeOf(snapshot);
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.stop();
     await session.close();
   }
 }

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { looksLikeImage, type CompressParams } from '@kpress/job-contract';
 import { fileProblem } from '../local-files.js';
+import { listenForInterruption } from '../interruption.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from '../commands/command.js';
 import { formatSummary, summarise } from './batch-summary.js';
@@ -31,16 +32,7 @@ export async function runCompressBatch(
   if (items.length === 0)
     throw new UsageError(`no images found in ${inputs.join(', ')} (looked for image file extensions, recursively)`);
   // Ctrl-C or SIGTERM: stop starting images, stop those running, keep what is written, then say so.
-  // Once only: a second Ctrl-C ends the command at once.
-  const interruption = new AbortController();
-  let exitCode = 0;
-  const interruptBy = (signal: 'SIGINT' | 'SIGTERM') => (): void => {
-    exitCode = SIGNAL_EXIT_CODES[signal];
-    interruption.abort();
-  };
-  const onSigint = interruptBy('SIGINT');
-  const onSigterm = interruptBy('SIGTERM');
-  process.once('SIGINT', onSigint).once('SIGTERM', onSigterm);
+  const interruption = listenForInterruption(['SIGINT', 'SIGTERM'], { once: true });
   let result: Awaited<ReturnType<typeof runBatch>>;
   try {
     result = await runBatch(items, {
@@ -53,16 +45,13 @@ export async function runCompressBatch(
       signal: interruption.signal,
     });
   } finally {
-    process.off('SIGINT', onSigint).off('SIGTERM', onSigterm);
+    interruption.stop();
   }
   const summary = summarise(result.outcomes, (performance.now() - started) / 1000, result.processes);
   context.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
-  if (interruption.signal.aborted) return exitCode;
+  if (interruption.signal.aborted) return interruption.exitCode;
   return summary.failed > 0 ? 1 : 0;
 }
-
-/** The shell's code for a command ended by a signal: 128 + its number. */
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /**
  * OUTDIR exists as a folder or is created; a file in its place is a usage error, and so is a new
