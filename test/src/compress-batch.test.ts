@@ -176,9 +176,11 @@ describe('kpress compress on folders (local batch)', () => {
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      let signalled = false;
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
-        if (stderr.includes('"msg":"compressed"')) child.kill(signal); // the command alone, as a supervisor would
+        // Once, to the command alone, as a supervisor would: a second signal ends it at once, by design.
+        if (!signalled && stderr.includes('"msg":"compressed"')) signalled = child.kill(signal);
       });
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
       assert.equal(code, signal === 'SIGINT' ? 130 : 143, stderr);
