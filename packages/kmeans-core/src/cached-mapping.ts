@@ -45,47 +45,80 @@ export function mapPixelsCached(
   const slots = buffers.slots ?? new Uint16Array(COLOUR_TABLE_ENTRIES); // entry + 1; 0 = not met yet
   const neighbours = buffers.reused ?? new CentreNeighbours(entries, 3);
   neighbours.update(paletteCentres);
-  // Where to start the search for a new colour: the entry last found for its 6-bit cell (a colour
-  // nearby), or else the previous pixel's.
-  const cellGuesses = new Uint16Array(1 << 18); // entry + 1; 0 = none yet
-  const point = new Float64Array(3);
+  const pass: MappingPass = {
+    data,
+    space,
+    palette8,
+    neighbours,
+    labels,
+    slots,
+    // Where to start the search for a new colour: the entry last found for its 6-bit cell (a
+    // colour nearby), or else the previous pixel's.
+    cellGuesses: new Uint16Array(1 << 18), // entry + 1; 0 = none yet
+    point: new Float64Array(3),
+    counts: new Uint32Array(entries),
+    label: 0,
+    uniqueColours: 0,
+  };
   let squaredError = 0;
+  // Runs of ROW pixels, each one call: the engine optimizes a function called many times as a
+  // whole, where one long loop is only replaced on the stack mid-run (on-stack replacement),
+  // whose code ran the cold one-shot's 12 M pixels about twice as slowly here.
+  for (let p = 0; p < pixels; p += ROW) squaredError += mapRun(pass, p, Math.min(pixels, p + ROW));
+  const usage = Float64Array.from(pass.counts);
+  return { labels, usage, squaredError, uniqueColours: pass.uniqueColours };
+}
+
+/** A mapping's buffers, and what carries from one run of pixels to the next. */
+interface MappingPass {
+  readonly data: Uint8Array | Uint8ClampedArray;
+  readonly space: ColorSpace;
+  readonly palette8: Uint8Array;
+  readonly neighbours: CentreNeighbours;
+  readonly labels: Uint8Array;
+  readonly slots: Uint16Array;
+  readonly cellGuesses: Uint16Array;
+  readonly point: Float64Array;
+  readonly counts: Uint32Array;
+  /** The previous pixel's entry. */
+  label: number;
+  uniqueColours: number;
+}
+
+/** Maps pixels [start, end); returns their squared error, an integer sum (at most 3 · 255² · ROW < 2^31). */
+function mapRun(pass: MappingPass, start: number, end: number): number {
+  const { data, space, palette8, neighbours, labels, slots, cellGuesses, point, counts } = pass;
+  let label = pass.label;
   let uniqueColours = 0;
-  let label = 0;
-  const counts = new Uint32Array(entries);
-  const run = Math.min(pixels, ROW);
-  for (let p = 0, o = 0; p < pixels;) {
-    // Integer sums over short runs (at most 3 · 255² · ROW < 2^31), added up as a double.
-    let runError = 0;
-    for (const end = Math.min(pixels, p + run); p < end; p++, o += 3) {
-      const r = data[o]!;
-      const g = data[o + 1]!;
-      const b = data[o + 2]!;
-      const key = (SPREAD[r]! << 2) | (SPREAD[g]! << 1) | SPREAD[b]!;
-      const slot = slots[key]!;
-      if (slot === 0) {
-        toPoint(space, r, g, b, point);
-        const cell = ((r >> 2) << 12) | ((g >> 2) << 6) | (b >> 2);
-        const guess = cellGuesses[cell]!;
-        label = neighbours.search(point, 0, guess === 0 ? label : guess - 1);
-        cellGuesses[cell] = label + 1;
-        slots[key] = label + 1;
-        uniqueColours++;
-      } else {
-        label = slot - 1;
-      }
-      labels[p] = label;
-      counts[label]!++;
-      const e = label * 3;
-      const dr = r - palette8[e]!;
-      const dg = g - palette8[e + 1]!;
-      const db = b - palette8[e + 2]!;
-      runError = (runError + dr * dr + dg * dg + db * db) | 0;
+  let runError = 0;
+  for (let p = start, o = start * 3; p < end; p++, o += 3) {
+    const r = data[o]!;
+    const g = data[o + 1]!;
+    const b = data[o + 2]!;
+    const key = (SPREAD[r]! << 2) | (SPREAD[g]! << 1) | SPREAD[b]!;
+    const slot = slots[key]!;
+    if (slot === 0) {
+      toPoint(space, r, g, b, point);
+      const cell = ((r >> 2) << 12) | ((g >> 2) << 6) | (b >> 2);
+      const guess = cellGuesses[cell]!;
+      label = neighbours.search(point, 0, guess === 0 ? label : guess - 1);
+      cellGuesses[cell] = label + 1;
+      slots[key] = label + 1;
+      uniqueColours++;
+    } else {
+      label = slot - 1;
     }
-    squaredError += runError;
+    labels[p] = label;
+    counts[label]!++;
+    const e = label * 3;
+    const dr = r - palette8[e]!;
+    const dg = g - palette8[e + 1]!;
+    const db = b - palette8[e + 2]!;
+    runError = (runError + dr * dr + dg * dg + db * db) | 0;
   }
-  const usage = Float64Array.from(counts);
-  return { labels, usage, squaredError, uniqueColours };
+  pass.label = label;
+  pass.uniqueColours += uniqueColours;
+  return runError;
 }
 
 /** Each 8-bit value with its bits spread three apart: bit i moves to bit 3i (Morton order). */
