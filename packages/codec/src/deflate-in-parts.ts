@@ -24,19 +24,31 @@ export async function deflateInParts(data: Uint8Array, level: number, parts: num
   const pieces: Promise<Buffer>[] = [];
   for (let start = 0; start < data.length; start += size) {
     const end = Math.min(data.length, start + size);
-    const last = end === data.length;
-    pieces.push(
-      deflateRawAsync(data.subarray(start, end), {
-        level,
-        chunkSize: outputChunkBytes(end - start),
-        finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
-        ...(start > 0 ? { dictionary: data.subarray(Math.max(0, start - WINDOW_BYTES), start) } : {}),
-      }),
-    );
+    pieces.push(deflatePiece(data, start, end, end === data.length, level));
   }
-  const checksum = Buffer.alloc(4);
-  checksum.writeUInt32BE(adler32(data));
-  return Buffer.concat([zlibHeader(level), ...(await Promise.all(pieces)), checksum]);
+  return Buffer.concat([zlibHeader(level), ...(await Promise.all(pieces)), adlerTrailer(adler32(data))]);
+}
+
+/**
+ * Raw deflate of data[start, end) on libuv's thread pool, primed with the 32 KB before `start`
+ * as its dictionary: a piece of one zlib stream, which ends on a sync flush (byte-aligned, not
+ * final) unless it is the last. Concatenated in order after zlibHeader and before adlerTrailer,
+ * the pieces are one stream any inflater reads.
+ */
+export function deflatePiece(data: Uint8Array, start: number, end: number, last: boolean, level: number): Promise<Buffer> {
+  return deflateRawAsync(data.subarray(start, end), {
+    level,
+    chunkSize: outputChunkBytes(end - start),
+    finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+    ...(start > 0 ? { dictionary: data.subarray(Math.max(0, start - WINDOW_BYTES), start) } : {}),
+  });
+}
+
+/** The stream's closing Adler-32 of all the uncompressed bytes, big-endian. */
+export function adlerTrailer(checksum: number): Buffer {
+  const trailer = Buffer.alloc(4);
+  trailer.writeUInt32BE(checksum);
+  return trailer;
 }
 
 /**
@@ -52,17 +64,20 @@ export function outputChunkBytes(inputBytes: number): number {
 }
 
 /** CMF (deflate, 32 KB window) and FLG (the level's class, no preset dictionary, check bits). */
-function zlibHeader(level: number): Buffer {
+export function zlibHeader(level: number): Buffer {
   const cmf = 0x78;
   const levelClass = level <= 1 ? 0 : level <= 5 ? 1 : level === 6 ? 2 : 3;
   const flags = levelClass << 6;
   return Buffer.of(cmf, flags + (31 - ((cmf * 256 + flags) % 31)));
 }
 
-/** Adler-32 (RFC 1950): sums taken modulo 65521 every 5552 bytes, before they can overflow. */
-export function adler32(data: Uint8Array): number {
-  let a = 1;
-  let b = 0;
+/**
+ * Adler-32 (RFC 1950): sums taken modulo 65521 every 5552 bytes, before they can overflow.
+ * `previous`: the checksum of the bytes before `data`, to go on from (1 for none).
+ */
+export function adler32(data: Uint8Array, previous = 1): number {
+  let a = previous & 0xffff;
+  let b = previous >>> 16;
   for (let i = 0; i < data.length;) {
     for (const end = Math.min(data.length, i + 5552); i < end; i++) {
       a += data[i]!;

@@ -66,29 +66,49 @@ interface Prepared {
 
 /** Checks the image, and builds the chunks before IDAT and the filtered scanlines. */
 function prepare(image: IndexedImage, memory: Uint8Array | undefined): Prepared {
-  const { width, height, palette, paletteAlpha, indices } = image;
+  const { width, height, indices } = image;
+  const header = headerChunks(image);
+  if (indices.length !== width * height) {
+    throw new RangeError(`indices must hold width × height = ${width * height} entries, received ${indices.length}`);
+  }
+  const depth = bitDepthFor(image.palette.length / 3);
+  const scanlines = scanlineMemory(width, height, depth, memory);
+  packRows(indices, width, depth, scanlines, 0, height);
+  return { header, scanlines };
+}
+
+/** IHDR, PLTE and (when some entry is translucent) tRNS, after checking the palette. */
+export function headerChunks(image: Pick<IndexedImage, 'width' | 'height' | 'palette' | 'paletteAlpha'>): Buffer[] {
+  const { width, height, palette, paletteAlpha } = image;
   const entries = palette.length / 3;
   if (!Number.isInteger(entries) || entries < 1 || entries > 256) {
     throw new RangeError(`palette must hold 1 to 256 RGB entries (3 bytes each), received ${palette.length} bytes`);
   }
-  if (indices.length !== width * height) {
-    throw new RangeError(`indices must hold width × height = ${width * height} entries, received ${indices.length}`);
-  }
-  const depth = bitDepthFor(entries);
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
   view.setUint32(0, width);
   view.setUint32(4, height);
-  header[8] = depth;
+  header[8] = bitDepthFor(entries);
   header[9] = 3; // indexed colour
   const chunks = [chunk('IHDR', header), chunk('PLTE', palette)];
   const transparency = trimmedAlpha(paletteAlpha, entries);
   if (transparency) chunks.push(chunk('tRNS', transparency));
-  return { header: chunks, scanlines: packScanlines(indices, width, height, depth, memory) };
+  return chunks;
+}
+
+/** Bytes of one filtered scanline: the filter-type byte and the packed indices. */
+export function scanlineStride(width: number, depth: 1 | 2 | 4 | 8): number {
+  return Math.ceil((width * depth) / 8) + 1;
+}
+
+/** The scanlines' memory: `memory` when it is large enough (its content does not matter), else a fresh buffer. */
+export function scanlineMemory(width: number, height: number, depth: 1 | 2 | 4 | 8, memory: Uint8Array | undefined): Uint8Array {
+  const size = scanlineStride(width, depth) * height;
+  return memory !== undefined && memory.length >= size ? memory.subarray(0, size) : new Uint8Array(size);
 }
 
 /** The PNG around its compressed scanlines, which are copied once (into the result), not twice. */
-function assemble(header: readonly Buffer[], compressed: Uint8Array): Buffer {
+export function assemble(header: readonly Buffer[], compressed: Uint8Array): Buffer {
   const idatStart = Buffer.alloc(8);
   idatStart.writeUInt32BE(compressed.length, 0);
   idatStart.write('IDAT', 4, 'latin1');
@@ -98,22 +118,22 @@ function assemble(header: readonly Buffer[], compressed: Uint8Array): Buffer {
 }
 
 /**
- * Rows of packed indices, each preceded by its filter-type byte (0 = none), in `memory` when it
- * is large enough (every byte is written: its content does not matter).
+ * Rows [from, to) of packed indices into `out`, each preceded by its filter-type byte (0 = none).
+ * Every byte of those rows is written.
  */
-function packScanlines(
+export function packRows(
   indices: Uint8Array,
   width: number,
-  height: number,
   depth: 1 | 2 | 4 | 8,
-  memory: Uint8Array | undefined,
-): Uint8Array {
-  const rowBytes = Math.ceil((width * depth) / 8);
-  const size = (rowBytes + 1) * height;
-  const out = memory !== undefined && memory.length >= size ? memory.subarray(0, size) : new Uint8Array(size);
+  out: Uint8Array,
+  from: number,
+  to: number,
+): void {
+  const stride = scanlineStride(width, depth);
+  const rowBytes = stride - 1;
   const perByte = 8 / depth;
-  for (let y = 0; y < height; y++) {
-    const rowStart = y * (rowBytes + 1) + 1;
+  for (let y = from; y < to; y++) {
+    const rowStart = y * stride + 1;
     const source = y * width;
     out[rowStart - 1] = 0;
     if (depth === 8) {
@@ -128,7 +148,6 @@ function packScanlines(
       out[rowStart + (x >> perByteLog2)]! |= indices[source + x]! << ((lastInByte - (x & lastInByte)) * depth);
     }
   }
-  return out;
 }
 
 /** tRNS holds alpha up to the last translucent entry; null when every entry is opaque. */
