@@ -74,7 +74,7 @@ void describe('quantize on a large photo (clustered from sampled rows, every pix
     assert.ok(Math.abs(measured.mse - result.stats.mse) < 1e-9 * measured.mse, `${measured.mse} vs ${result.stats.mse}`);
   });
 
-  test('pixels sit on a nearest entry (every 97th pixel checked by brute force), entries are all used and ordered by use', () => {
+  test('pixels sit on a nearest entry (every 97th pixel checked by brute force); entries are all used, most used first', () => {
     const entries = result.palette.length / 3;
     for (let p = 0; p < result.indices.length; p += 97) {
       assert.equal(
@@ -86,7 +86,51 @@ void describe('quantize on a large photo (clustered from sampled rows, every pix
     const usage = new Array<number>(entries).fill(0);
     for (const index of result.indices) usage[index]!++;
     assert.ok(usage.every((count) => count > 0));
-    for (let e = 1; e < entries; e++) assert.ok(usage[e - 1]! >= usage[e]!, `entry ${e} used more than entry ${e - 1}`);
+    // The order is fixed before mapping, from the sampled rows' use: the whole image's use agrees
+    // with it closely (Spearman's rank correlation), not pixel for pixel.
+    const byUse = Array.from({ length: entries }, (_, e) => e).sort((a, b) => usage[b]! - usage[a]! || a - b);
+    let squaredRankGaps = 0;
+    byUse.forEach((entry, rank) => (squaredRankGaps += (entry - rank) ** 2));
+    const spearman = 1 - (6 * squaredRankGaps) / (entries * (entries ** 2 - 1));
+    assert.ok(spearman > 0.95, `rank correlation of position and use ${spearman.toFixed(3)}`);
+  });
+
+  test('a mapping listener is shown the final palette, then final indices row after row; the result is the same without it', () => {
+    let palette: Uint8Array | null = null;
+    let calls = 0;
+    let last = 0;
+    let middle: { done: number; prefix: Uint8Array } | null = null;
+    const streamed = quantize(image, { k: 64, seed: 1 }, undefined, {
+      start: (announced) => {
+        assert.equal(palette, null, 'start is called once');
+        palette = announced;
+      },
+      mapped: (indices, pixelsDone) => {
+        assert.notEqual(palette, null, 'start comes first');
+        assert.ok(pixelsDone > last && pixelsDone <= indices.length, `pixelsDone ${pixelsDone} after ${last}`);
+        last = pixelsDone;
+        calls++;
+        if (middle === null && pixelsDone >= indices.length / 2)
+          middle = { done: pixelsDone, prefix: indices.slice(0, pixelsDone) };
+      },
+    });
+    assert.equal(streamed.palette, palette, 'the result carries the very palette announced');
+    assert.equal(last, image.width * image.height);
+    assert.ok(calls > 1);
+    assert.ok(middle !== null);
+    const { done, prefix } = middle as { done: number; prefix: Uint8Array };
+    assert.deepEqual(prefix, streamed.indices.subarray(0, done), 'indices shown mid-way are final');
+    assert.deepEqual(streamed.palette, result.palette);
+    assert.deepEqual(streamed.indices, result.indices);
+  });
+
+  test('no listener call where indices change after mapping (dithering) or for a small image', () => {
+    const never = {
+      start: () => assert.fail('start called'),
+      mapped: () => assert.fail('mapped called'),
+    };
+    quantize(image, { k: 16, seed: 1, dither: true }, undefined, never);
+    quantize(photoLike(200, 150, 2), { k: 16, seed: 1 }, undefined, never);
   });
 
   test('counts the distinct colours of the whole image and is deterministic', () => {

@@ -4,9 +4,9 @@ import { assertNever } from './errors.js';
 import { COLOUR_TABLE_ENTRIES } from './quantize-workspace.js';
 
 export interface CachedMapping {
-  /** Palette entry of every pixel. */
+  /** Palette entry of every pixel (its position, with a `rank`). */
   readonly labels: Uint8Array;
-  /** Pixels mapped to each entry. */
+  /** Pixels mapped to each entry (indexed by entry, not by rank). */
   readonly usage: Float64Array;
   /** Sum over pixels and R, G, B of the squared error against the 8-bit palette. */
   readonly squaredError: number;
@@ -21,6 +21,10 @@ export interface CachedMappingBuffers {
   readonly labels?: Uint8Array | undefined;
   /** The colour table: COLOUR_TABLE_ENTRIES slots, all zero. */
   readonly slots?: Uint16Array | undefined;
+  /** Position of each entry in the palette written: labels hold positions. Default: the entry itself. */
+  readonly rank?: Uint8Array | undefined;
+  /** Told after each run of pixels that pixels [0, pixelsDone) have their labels. */
+  readonly onMapped?: ((pixelsDone: number) => void) | undefined;
 }
 
 /**
@@ -57,6 +61,7 @@ export function mapPixelsCached(
     cellGuesses: new Uint16Array(1 << 18), // entry + 1; 0 = none yet
     point: new Float64Array(3),
     counts: new Uint32Array(entries),
+    rank: buffers.rank ?? Uint8Array.from({ length: entries }, (_, entry) => entry),
     label: 0,
     uniqueColours: 0,
   };
@@ -64,7 +69,12 @@ export function mapPixelsCached(
   // Runs of ROW pixels, each one call: the engine optimizes a function called many times as a
   // whole, where one long loop is only replaced on the stack mid-run (on-stack replacement),
   // whose code ran the cold one-shot's 12 M pixels about twice as slowly here.
-  for (let p = 0; p < pixels; p += ROW) squaredError += mapRun(pass, p, Math.min(pixels, p + ROW));
+  const onMapped = buffers.onMapped;
+  for (let p = 0; p < pixels; p += ROW) {
+    const end = Math.min(pixels, p + ROW);
+    squaredError += mapRun(pass, p, end);
+    onMapped?.(end);
+  }
   const usage = Float64Array.from(pass.counts);
   return { labels, usage, squaredError, uniqueColours: pass.uniqueColours };
 }
@@ -80,6 +90,7 @@ interface MappingPass {
   readonly cellGuesses: Uint16Array;
   readonly point: Float64Array;
   readonly counts: Uint32Array;
+  readonly rank: Uint8Array;
   /** The previous pixel's entry. */
   label: number;
   uniqueColours: number;
@@ -87,7 +98,7 @@ interface MappingPass {
 
 /** Maps pixels [start, end); returns their squared error, an integer sum (at most 3 · 255² · ROW < 2^31). */
 function mapRun(pass: MappingPass, start: number, end: number): number {
-  const { data, space, palette8, neighbours, labels, slots, cellGuesses, point, counts } = pass;
+  const { data, space, palette8, neighbours, labels, slots, cellGuesses, point, counts, rank } = pass;
   let label = pass.label;
   let uniqueColours = 0;
   let runError = 0;
@@ -108,7 +119,7 @@ function mapRun(pass: MappingPass, start: number, end: number): number {
     } else {
       label = slot - 1;
     }
-    labels[p] = label;
+    labels[p] = rank[label]!;
     counts[label]!++;
     const e = label * 3;
     const dr = r - palette8[e]!;

@@ -39,14 +39,35 @@ export interface QuantizeResult {
 }
 
 /**
+ * Watches a large photo's pixels being mapped to the palette, so that a caller can encode and
+ * measure rows while later rows are still being mapped. Only an RGB photo clustered from a
+ * sample of its rows (at least 4 Mpx), without dithering, is mapped this way; for any other
+ * image no call is made.
+ */
+export interface MappingListener {
+  /** Before any pixel is mapped: the palette the indices will refer to, in its final order. */
+  readonly start: (palette: Uint8Array) => void;
+  /** Pixels [0, pixelsDone) of `indices` hold their final entries. */
+  readonly mapped: (indices: Uint8Array, pixelsDone: number) => void;
+}
+
+/**
  * Reduces an image to at most `k` colours with weighted mini-batch k-means over its unique
  * colours, refined by exact Lloyd passes, then maps every pixel to its exact nearest entry.
  * Fully transparent pixels (RGBA, alpha 0) keep transparency through one reserved entry;
  * partially transparent colours are clustered with alpha as a fourth component. A large RGB
  * photo (≥ 4 Mpx) is clustered from a sample of its rows; its pixels are still mapped exactly.
  * `workspace`: buffers allocated (and perhaps touched) ahead by the caller; same result without.
+ * `listener`: told of the mapping's progress (see MappingListener); the same result without. What
+ * it was shown is the result only if `result.palette` is the very array given to its `start`: when
+ * some entry ends up used by no pixel (rare), the entry is dropped and the indices renumbered.
  */
-export function quantize(image: QuantizeImage, options: QuantizeOptions = {}, workspace?: QuantizeWorkspace): QuantizeResult {
+export function quantize(
+  image: QuantizeImage,
+  options: QuantizeOptions = {},
+  workspace?: QuantizeWorkspace,
+  listener?: MappingListener,
+): QuantizeResult {
   const resolved = resolveQuantizeInput(image, options);
   if (workspace) checkWorkspace(workspace, image.width * image.height);
   // A large photo is clustered from a sample of its rows, then every pixel is mapped exactly.
@@ -124,7 +145,11 @@ export function quantize(image: QuantizeImage, options: QuantizeOptions = {}, wo
   const paletteCentres = new Float64Array(entries * dimension);
   toWorkingSpace(resolved.colorSpace, ...splitChannels(palette8, entries, dimension), paletteCentres);
   const common = { miniBatchSteps, lloydIterations, iterations: miniBatchSteps + lloydIterations, converged };
-  if (rowStep > 1) return mapSampled(image, resolved, palette8, paletteCentres, entries, common, neighbours, workspace);
+  if (rowStep > 1) {
+    const rank = rankBySampleUsage(guesses, histogram.weights, entries);
+    const buffers = { neighbours, workspace, listener: resolved.dither ? undefined : listener };
+    return mapSampled(image, resolved, palette8, paletteCentres, entries, rank, common, buffers);
+  }
   const memberLabels = mapToNearest(points, dimension, paletteCentres, entries, guesses, neighbours);
 
   // Labels of every unique colour, the transparent one on an extra entry.
@@ -194,32 +219,67 @@ function sampleRowStep(image: QuantizeImage): number {
   return Math.min(image.height, Math.ceil(pixels / SAMPLE_PIXELS));
 }
 
-/** Exact nearest entry of every pixel through a colour cache, then unused entries dropped. */
+/**
+ * Each entry's position in the palette written: most used first, by the pixels of the sample
+ * (`labels` of its unique colours, `counts` their pixels), so that the indices are final as soon
+ * as a pixel is mapped. Ties keep the entries' order.
+ */
+function rankBySampleUsage(labels: Uint32Array, counts: Float64Array, entries: number): Uint8Array {
+  const usage = new Float64Array(entries);
+  for (let i = 0; i < labels.length; i++) usage[labels[i]!]! += counts[i]!;
+  const order = Array.from({ length: entries }, (_, entry) => entry).sort((a, b) => usage[b]! - usage[a]! || a - b);
+  const rank = new Uint8Array(entries);
+  order.forEach((entry, position) => (rank[entry] = position));
+  return rank;
+}
+
+interface MappingBuffers {
+  readonly neighbours: CentreNeighbours | undefined;
+  readonly workspace: QuantizeWorkspace | undefined;
+  readonly listener: MappingListener | undefined;
+}
+
+/**
+ * Exact nearest entry of every pixel through a colour cache, written as its position in the
+ * palette (`rank`); then, if some entry is used by no pixel, the entry is dropped and the
+ * indices renumbered, most used first.
+ */
 function mapSampled(
   image: QuantizeImage,
   resolved: ResolvedQuantizeOptions,
   palette8: Uint8Array,
   paletteCentres: Float64Array,
   entries: number,
+  rank: Uint8Array,
   stats: ClusteringStats,
-  neighbours: CentreNeighbours | undefined,
-  workspace: QuantizeWorkspace | undefined,
+  { neighbours, workspace, listener }: MappingBuffers,
 ): QuantizeResult {
+  let palette = new Uint8Array(entries * 3);
+  for (let entry = 0; entry < entries; entry++) palette.set(palette8.subarray(entry * 3, entry * 3 + 3), rank[entry]! * 3);
+  listener?.start(palette);
+  const labels = workspace?.indices ?? new Uint8Array(image.width * image.height);
   const mapping = mapPixelsCached(image.data, resolved.colorSpace, paletteCentres, palette8, entries, {
     reused: neighbours,
-    labels: workspace?.indices,
+    labels,
     slots: workspace?.colourTable ?? undefined,
+    rank,
+    onMapped: listener ? (pixelsDone: number) => listener.mapped(labels, pixelsDone) : undefined,
   });
-  const identity = Uint32Array.from({ length: entries }, (_, entry) => entry);
-  const { remap, size } = compactPalette(identity, mapping.usage, entries, () => 255);
-  const palette = new Uint8Array(size * 3);
-  for (let entry = 0; entry < entries; entry++) {
-    const target = remap[entry]!;
-    if (target >= 0) palette.set(palette8.subarray(entry * 3, entry * 3 + 3), target * 3);
-  }
-  const finalLabels = Uint8Array.from(remap, (target) => Math.max(0, target));
   const indices = mapping.labels;
-  for (let p = 0; p < indices.length; p++) indices[p] = finalLabels[indices[p]!]!;
+  if (mapping.usage.some((pixels) => pixels === 0)) {
+    const identity = Uint32Array.from({ length: entries }, (_, entry) => entry);
+    const { remap, size } = compactPalette(identity, mapping.usage, entries, () => 255);
+    palette = new Uint8Array(size * 3);
+    // Position written → position after dropping the unused entries.
+    const renumber = new Uint8Array(entries);
+    for (let entry = 0; entry < entries; entry++) {
+      const target = remap[entry]!;
+      if (target < 0) continue;
+      palette.set(palette8.subarray(entry * 3, entry * 3 + 3), target * 3);
+      renumber[rank[entry]!] = target;
+    }
+    for (let p = 0; p < indices.length; p++) indices[p] = renumber[indices[p]!]!;
+  }
   const mse = mapping.squaredError / (3 * indices.length);
   return finish(
     image,

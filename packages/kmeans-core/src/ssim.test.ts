@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { measureSsim, quantize } from './index.js';
+import { measureSsim, quantize, SsimMeter } from './index.js';
 
 const bird = new Uint8Array(readFileSync(new URL('../test-fixtures/bird_small.rgb', import.meta.url)));
 
@@ -53,5 +53,25 @@ void describe('measureSsim', () => {
     const data = new Uint8Array(8 * 8 * 4); // all transparent black
     const indices = new Uint8Array(64).fill(0);
     assert.equal(measureSsim(data, 4, 8, 8, indices, Uint8Array.from([255, 255, 255])), 1);
+  });
+});
+
+void describe('SsimMeter', () => {
+  void test('rows added a few at a time, in any steps, give measureSsim exactly', () => {
+    // 128×128 bird: 16 bands; steps that cross band edges, repeat a count, and end past the image.
+    const result = quantize({ data: bird, width: 128, height: 128, channels: 3 }, { k: 16, seed: 1 });
+    const whole = measureSsim(bird, 3, 128, 128, result.indices, result.palette);
+    for (const steps of [[128], [1, 7, 8, 8, 9, 50, 127, 128], [3, 3, 200]]) {
+      const meter = new SsimMeter(bird, 3, 128, 128, result.palette);
+      for (const rows of steps) meter.addRows(result.indices, rows);
+      assert.equal(meter.result(), whole, `steps ${steps.join(', ')}`);
+    }
+  });
+
+  void test('asked for a result before every row is in, it says how many rows it has', () => {
+    const palette = Uint8Array.of(0, 0, 0, 255, 255, 255);
+    const meter = new SsimMeter(new Uint8Array(4 * 20 * 3), 3, 4, 20, palette);
+    meter.addRows(new Uint8Array(80), 12);
+    assert.throws(() => meter.result(), /SSIM measured 8 of 20 rows/);
   });
 });

@@ -17,20 +17,57 @@ export function measureSsim(
   indices: Uint8Array,
   palette: Uint8Array,
 ): number {
-  const entries = palette.length / 3;
-  const paletteLuma = new Float64Array(entries);
-  for (let e = 0; e < entries; e++) paletteLuma[e] = luma(palette[e * 3]!, palette[e * 3 + 1]!, palette[e * 3 + 2]!);
-  const columns = Math.ceil(width / BLOCK);
-  // Per block column of the current band of rows: Σx, Σy, Σx², Σy², Σxy and the pixel count.
-  const sums = new Float64Array(columns * 6);
-  let total = 0;
-  for (let top = 0; top < height; top += BLOCK) {
-    sums.fill(0);
-    const bottom = Math.min(height, top + BLOCK);
-    for (let y = top; y < bottom; y++) addRow(source, channels, width, y, indices, paletteLuma, sums);
-    total = addBandSsim(sums, columns, total);
+  const meter = new SsimMeter(source, channels, width, height, palette);
+  meter.addRows(indices, height);
+  return meter.result();
+}
+
+/**
+ * measureSsim taken a band of rows at a time, while the indices are still being computed (top
+ * row first): addRows measures every 8-row band whose rows are all final. The same additions in
+ * the same order as measureSsim, so the same result.
+ */
+export class SsimMeter {
+  private readonly paletteLuma: Float64Array;
+  /** Per block column of the current band of rows: Σx, Σy, Σx², Σy², Σxy and the pixel count. */
+  private readonly sums: Float64Array;
+  private readonly columns: number;
+  /** First row of the next band to measure. */
+  private top = 0;
+  private total = 0;
+
+  constructor(
+    private readonly source: Uint8Array | Uint8ClampedArray,
+    private readonly channels: 3 | 4,
+    private readonly width: number,
+    private readonly height: number,
+    palette: Uint8Array,
+  ) {
+    const entries = palette.length / 3;
+    this.paletteLuma = new Float64Array(entries);
+    for (let e = 0; e < entries; e++) this.paletteLuma[e] = luma(palette[e * 3]!, palette[e * 3 + 1]!, palette[e * 3 + 2]!);
+    this.columns = Math.ceil(width / BLOCK);
+    this.sums = new Float64Array(this.columns * 6);
   }
-  return total / (width * height);
+
+  /** Rows [0, rows) of `indices` are final: measures the bands they complete. */
+  addRows(indices: Uint8Array, rows: number): void {
+    const { source, channels, width, height, paletteLuma, sums } = this;
+    const ready = Math.min(rows, height);
+    while (this.top < height && (this.top + BLOCK <= ready || ready === height)) {
+      sums.fill(0);
+      const bottom = Math.min(height, this.top + BLOCK);
+      for (let y = this.top; y < bottom; y++) addRow(source, channels, width, y, indices, paletteLuma, sums);
+      this.total = addBandSsim(sums, this.columns, this.total);
+      this.top = bottom;
+    }
+  }
+
+  /** Mean SSIM over the image; every row must have been added. */
+  result(): number {
+    if (this.top < this.height) throw new RangeError(`SSIM measured ${this.top} of ${this.height} rows`);
+    return this.total / (this.width * this.height);
+  }
 }
 
 /*
