@@ -75,3 +75,35 @@ void describe('compressImage: memory prepared while the image decodes changes no
     }
   });
 });
+
+void describe('compressImage: a large photo encoded and measured while its pixels are mapped', () => {
+  const china = readFileSync(new URL('../../../samples/china.jpg', import.meta.url));
+
+  /** The pixels an indexed result stands for, as libvips decodes them from RGB. */
+  function expand(palette: Uint8Array, indices: Uint8Array): Buffer {
+    const out = Buffer.alloc(indices.length * 3);
+    for (let p = 0; p < indices.length; p++) out.set(palette.subarray(indices[p]! * 3, indices[p]! * 3 + 3), p * 3);
+    return out;
+  }
+
+  void test('4.3 MP, K=16 and 256: the PNG holds the result exactly, SSIM and timings as measured after the fact', async () => {
+    const large = await sharp(china).resize(2400, 1800).jpeg({ quality: 90 }).toBuffer();
+    const source = await decodeImage(large, limits);
+    for (const k of [16, 256]) {
+      const compressed = await compressImage(large, { ...DEFAULT_PARAMS, k }, limits);
+      const { palette, indices } = compressed.result;
+      const { data, info } = await sharp(compressed.output.bytes).raw().toBuffer({ resolveWithObject: true });
+      assert.equal(info.channels, 3);
+      assert.ok(data.equals(expand(palette, indices)), `K=${k}: the decoded PNG is the palette and indices returned`);
+      assert.equal(compressed.output.bitDepth, k === 16 ? 4 : 8);
+      const ssim = measureSsim(source.data, source.channels, source.width, source.height, indices, palette);
+      assert.equal(compressed.result.stats.ssim, ssim, `K=${k}: SSIM`);
+      const { quantize, quality, encode } = compressed.timingsMs;
+      assert.ok(quantize > 0 && quality > 0 && encode > 0, JSON.stringify(compressed.timingsMs));
+    }
+    // With a quality target the palette may change after mapping: encoded afterwards, as before.
+    const targeted = await compressImage(large, { ...DEFAULT_PARAMS, k: 64, targetPsnr: 30 }, limits);
+    const { palette, indices } = targeted.result;
+    assert.ok((await sharp(targeted.output.bytes).raw().toBuffer()).equals(expand(palette, indices)), 'with a target');
+  });
+});

@@ -3,6 +3,7 @@ import { InvalidOptionError, measureSsim, quantize, type QuantizeResult, type Qu
 import { InvalidParamsError, type CompressParams } from '@kpress/job-contract';
 import { DecodeTimeMemory } from './decode-time-memory.js';
 import { QualityTooLowError } from './quality-too-low-error.js';
+import { StreamedOutput } from './streamed-output.js';
 import { searchTarget, type SearchStep } from './target-search.js';
 
 // A type alias (not an interface) so it is assignable to Record<string, number>.
@@ -79,6 +80,16 @@ export async function compressImage(
   // is its exact one-colour palette (a 1-bit indexed PNG), of which the first index is kept.
   const single = decoded.width * decoded.height === 1;
   const image = single ? { ...decoded, width: 2, data: Buffer.concat([decoded.data, decoded.data]) } : decoded;
+  const goal =
+    params.targetPsnr !== null
+      ? ({ metric: 'psnr', value: params.targetPsnr } as const)
+      : params.targetSsim !== null
+        ? ({ metric: 'ssim', value: params.targetSsim } as const)
+        : null;
+  // A large photo's PNG is deflated and its SSIM measured band by band while its pixels are mapped
+  // (streamed-output.ts); a quality target may replace the palette, so it waits for the end.
+  const streamed =
+    params.format === 'png' && goal === null && !single ? new StreamedOutput(image, memory.encodeMemory().scanlines) : undefined;
   let result: QuantizeResult;
   try {
     result = quantize(
@@ -93,18 +104,13 @@ export async function compressImage(
         lloydIterations: params.lloydIterations,
       },
       memory.takeWorkspace(image.width * image.height),
+      streamed,
     );
   } catch (error) {
     if (error instanceof InvalidOptionError) throw new InvalidParamsError(error.option, error.message);
     throw error;
   }
   let target: TargetOutcome | null = null;
-  const goal =
-    params.targetPsnr !== null
-      ? ({ metric: 'psnr', value: params.targetPsnr } as const)
-      : params.targetSsim !== null
-        ? ({ metric: 'ssim', value: params.targetSsim } as const)
-        : null;
   if (goal !== null) {
     // The search starts from the palette at k just made, and merges it down (target-search.ts).
     const search = searchTarget(image, result, goal);
@@ -117,19 +123,38 @@ export async function compressImage(
       steps: search.steps,
     };
   }
-  const quantizeMs = lap();
-  const written = single ? { ...result, indices: result.indices.subarray(0, 1) } : result;
-  // The encoder's deflate runs on libuv's thread pool while this thread measures SSIM: `encode`
-  // is the encoder's wall time, which `quality` (the measuring) overlaps.
-  const encodeStarted = mark;
-  const encoding = encodeImage({ ...decoded, ...written }, params.format, memory.encodeMemory());
-  lap();
-  // Measured on what is written (dithered or not), at a few per cent of the quantizer's time.
-  const ssim = measureSsim(image.data, image.channels, image.width, image.height, result.indices, result.palette);
-  const quality = lap();
-  const output = await encoding;
-  const encode = Math.round((performance.now() - encodeStarted) * 10) / 10;
-  result = written;
+  const streamedResult = streamed?.finish(result) ?? null;
+  let quantizeMs = lap();
+  let quality: number;
+  let encode: number;
+  let output: EncodedImage;
+  let ssim: number;
+  if (streamedResult !== null) {
+    // The bands' packing and SSIM ran inside the quantizer's mapping: counted where they belong.
+    quantizeMs = Math.round((quantizeMs - streamedResult.encodeMs - streamedResult.ssimMs) * 10) / 10;
+    ssim = streamedResult.ssim;
+    quality = Math.round(streamedResult.ssimMs * 10) / 10;
+    output = await streamedResult.encoding;
+    encode = Math.round((lap() + streamedResult.encodeMs) * 10) / 10;
+  } else {
+    const written = single ? { ...result, indices: result.indices.subarray(0, 1) } : result;
+    // The encoder's deflate runs on libuv's thread pool while this thread measures SSIM: `encode`
+    // is the encoder's wall time, which `quality` (the measuring) overlaps. A stream that was
+    // given up may still be deflating from the scanlines prepared ahead: fresh memory then.
+    const encodeStarted = mark;
+    const encoding = encodeImage(
+      { ...decoded, ...written },
+      params.format,
+      streamed?.started === true ? {} : memory.encodeMemory(),
+    );
+    lap();
+    // Measured on what is written (dithered or not), at a few per cent of the quantizer's time.
+    ssim = measureSsim(image.data, image.channels, image.width, image.height, result.indices, result.palette);
+    quality = lap();
+    output = await encoding;
+    encode = Math.round((performance.now() - encodeStarted) * 10) / 10;
+    result = written;
+  }
   return {
     output,
     source: { width: decoded.width, height: decoded.height, format: decoded.format, bytes: input.length },
