@@ -28,7 +28,10 @@ export interface QuantizeStats extends Quality {
 }
 
 export interface QuantizeResult {
-  /** Entries actually used, 3 bytes (sRGB) each, translucent entries first, then most used first. */
+  /**
+   * Entries actually used, 3 bytes (sRGB) each, translucent entries first, then most used first
+   * (for a photo clustered from sampled rows: most used by the sample, decided before mapping).
+   */
   readonly palette: Uint8Array;
   /** Alpha of each entry, or null when every entry is opaque. */
   readonly paletteAlpha: Uint8Array | null;
