@@ -50,3 +50,26 @@ export function compactPalette(
   used.forEach((entry, position) => (remap[entry] = position));
   return { remap, size: used.length };
 }
+
+/**
+ * For indices written as positions (`rank` of each entry of the RGB `palette8`) when some entry
+ * turned out unused (`usage` 0, counted by entry): the palette of the entries used, most used
+ * first as compactPalette orders them, and `indices` renumbered in place to match. Every pixel
+ * keeps its colour.
+ */
+export function dropUnusedEntries(palette8: Uint8Array, rank: Uint8Array, usage: Float64Array, indices: Uint8Array): Uint8Array {
+  const entries = rank.length;
+  const identity = Uint32Array.from({ length: entries }, (_, entry) => entry);
+  const { remap, size } = compactPalette(identity, usage, entries, () => 255);
+  const palette = new Uint8Array(size * 3);
+  // Position written → position after dropping the unused entries.
+  const renumber = new Uint8Array(entries);
+  for (let entry = 0; entry < entries; entry++) {
+    const target = remap[entry]!;
+    if (target < 0) continue;
+    palette.set(palette8.subarray(entry * 3, entry * 3 + 3), target * 3);
+    renumber[rank[entry]!] = target;
+  }
+  for (let p = 0; p < indices.length; p++) indices[p] = renumber[indices[p]!]!;
+  return palette;
+}

@@ -7,7 +7,7 @@ import { importanceWeights } from './importance-map.js';
 import { binColours } from './colour-bins.js';
 import { kmeans } from './kmeans.js';
 import { lloyd } from './lloyd.js';
-import { compactPalette, mapToNearest } from './palette-mapping.js';
+import { compactPalette, dropUnusedEntries, mapToNearest } from './palette-mapping.js';
 import { measureQuality, psnrFromMse, type Quality } from './quality.js';
 import { checkWorkspace, SAMPLING_PIXELS, type QuantizeWorkspace } from './quantize-workspace.js';
 import {
@@ -257,7 +257,7 @@ function mapSampled(
   stats: ClusteringStats,
   { neighbours, workspace, listener }: MappingBuffers,
 ): QuantizeResult {
-  let palette = new Uint8Array(entries * 3);
+  let palette: Uint8Array = new Uint8Array(entries * 3);
   for (let entry = 0; entry < entries; entry++) palette.set(palette8.subarray(entry * 3, entry * 3 + 3), rank[entry]! * 3);
   listener?.start(palette);
   const labels = workspace?.indices ?? new Uint8Array(image.width * image.height);
@@ -269,20 +269,7 @@ function mapSampled(
     onMapped: listener ? (pixelsDone: number) => listener.mapped(labels, pixelsDone) : undefined,
   });
   const indices = mapping.labels;
-  if (mapping.usage.some((pixels) => pixels === 0)) {
-    const identity = Uint32Array.from({ length: entries }, (_, entry) => entry);
-    const { remap, size } = compactPalette(identity, mapping.usage, entries, () => 255);
-    palette = new Uint8Array(size * 3);
-    // Position written → position after dropping the unused entries.
-    const renumber = new Uint8Array(entries);
-    for (let entry = 0; entry < entries; entry++) {
-      const target = remap[entry]!;
-      if (target < 0) continue;
-      palette.set(palette8.subarray(entry * 3, entry * 3 + 3), target * 3);
-      renumber[rank[entry]!] = target;
-    }
-    for (let p = 0; p < indices.length; p++) indices[p] = renumber[indices[p]!]!;
-  }
+  if (mapping.usage.some((pixels) => pixels === 0)) palette = dropUnusedEntries(palette8, rank, mapping.usage, indices);
   const mse = mapping.squaredError / (3 * indices.length);
   return finish(
     image,
