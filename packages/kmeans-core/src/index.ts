@@ -3,7 +3,8 @@
  * runtime dependencies, deterministic for a given seed.
  */
 export { kmeans, type KmeansOptions, type KmeansResult } from './kmeans.js';
-export { quantize, type MappingListener, type QuantizeResult, type QuantizeStats } from './quantize.js';
+export { quantize, type QuantizeResult, type QuantizeStats } from './quantize.js';
+export type { MappingListener } from './sampled-mapping.js';
 export { createQuantizeWorkspace, type QuantizeWorkspace } from './quantize-workspace.js';
 export { QUANTIZE_DEFAULTS, type QuantizeImage, type QuantizeOptions, type ResolvedQuantizeOptions } from './quantize-options.js';
 export { COLOR_SPACES, type ColorSpace } from './colour-space.js';

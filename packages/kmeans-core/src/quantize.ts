@@ -1,15 +1,14 @@
-import { mapPixelsCached, sampleRows } from './cached-mapping.js';
-import { CentreNeighbours } from './centre-neighbours.js';
+import { sampleRows } from './cached-mapping.js';
+import type { CentreNeighbours } from './centre-neighbours.js';
+import { BINNING_THRESHOLD, clusterColours } from './coarse-to-fine.js';
 import { buildHistogram, type ColourHistogram } from './colour-histogram.js';
 import { fromWorkingSpace, toWorkingSpace } from './colour-space.js';
 import { floydSteinberg } from './dither.js';
 import { importanceWeights } from './importance-map.js';
-import { binColours } from './colour-bins.js';
-import { kmeans } from './kmeans.js';
-import { lloyd } from './lloyd.js';
-import { compactPalette, dropUnusedEntries, mapToNearest } from './palette-mapping.js';
+import { compactPalette, mapToNearest } from './palette-mapping.js';
 import { measureQuality, psnrFromMse, type Quality } from './quality.js';
-import { checkWorkspace, SAMPLING_PIXELS, type QuantizeWorkspace } from './quantize-workspace.js';
+import { checkWorkspace, type QuantizeWorkspace } from './quantize-workspace.js';
+import { mapSampled, rankBySampleUsage, sampleRowStep, type MappingListener } from './sampled-mapping.js';
 import {
   type QuantizeImage,
   type QuantizeOptions,
@@ -39,19 +38,6 @@ export interface QuantizeResult {
   readonly indices: Uint8Array;
   readonly options: ResolvedQuantizeOptions;
   readonly stats: QuantizeStats;
-}
-
-/**
- * Watches a large photo's pixels being mapped to the palette, so that a caller can encode and
- * measure rows while later rows are still being mapped. Only an RGB photo clustered from a
- * sample of its rows (at least 4 Mpx), without dithering, is mapped this way; for any other
- * image no call is made.
- */
-export interface MappingListener {
-  /** Before any pixel is mapped: the palette the indices will refer to, in its final order. */
-  readonly start: (palette: Uint8Array) => void;
-  /** Pixels [0, pixelsDone) of `indices` hold their final entries. */
-  readonly mapped: (indices: Uint8Array, pixelsDone: number) => void;
 }
 
 /**
@@ -150,8 +136,13 @@ export function quantize(
   const common = { miniBatchSteps, lloydIterations, iterations: miniBatchSteps + lloydIterations, converged };
   if (rowStep > 1) {
     const rank = rankBySampleUsage(guesses, histogram.weights, entries);
-    const buffers = { neighbours, workspace, listener: resolved.dither ? undefined : listener };
-    return mapSampled(image, resolved, palette8, paletteCentres, entries, rank, common, buffers);
+    const { width, height } = image;
+    const mapped = mapSampled(
+      { data: image.data, width, height, space: resolved.colorSpace, palette8, paletteCentres, entries, rank },
+      { neighbours, workspace, listener: resolved.dither ? undefined : listener },
+    );
+    const stats = { ...common, uniqueColours: mapped.uniqueColours };
+    return finish(image, resolved, mapped.palette, null, mapped.indices, mapped.quality, stats);
   }
   const memberLabels = mapToNearest(points, dimension, paletteCentres, entries, guesses, neighbours);
 
@@ -207,192 +198,6 @@ function finish(
     quality = measureQuality(image.data, image.channels, indices, palette);
   }
   return { palette, paletteAlpha, indices, options: resolved, stats: { ...quality, ...stats } };
-}
-
-/**
- * RGB images of at least SAMPLING_PIXELS (4 Mpx) are clustered from every n-th row, n chosen so that
- * about SAMPLE_PIXELS take part: on a 12-MP photo, building the unique-colour table and the
- * importance map of every pixel cost more than all the clustering (measured: PSNR within 0.01 dB).
- */
-const SAMPLE_PIXELS = 1 << 20;
-
-function sampleRowStep(image: QuantizeImage): number {
-  const pixels = image.width * image.height;
-  if (image.channels !== 3 || pixels < SAMPLING_PIXELS) return 1;
-  return Math.min(image.height, Math.ceil(pixels / SAMPLE_PIXELS));
-}
-
-/**
- * Each entry's position in the palette written: most used first, by the pixels of the sample
- * (`labels` of its unique colours, `counts` their pixels), so that the indices are final as soon
- * as a pixel is mapped. Ties keep the entries' order.
- */
-function rankBySampleUsage(labels: Uint32Array, counts: Float64Array, entries: number): Uint8Array {
-  const usage = new Float64Array(entries);
-  for (let i = 0; i < labels.length; i++) usage[labels[i]!]! += counts[i]!;
-  const order = Array.from({ length: entries }, (_, entry) => entry).sort((a, b) => usage[b]! - usage[a]! || a - b);
-  const rank = new Uint8Array(entries);
-  order.forEach((entry, position) => (rank[entry] = position));
-  return rank;
-}
-
-interface MappingBuffers {
-  readonly neighbours: CentreNeighbours | undefined;
-  readonly workspace: QuantizeWorkspace | undefined;
-  readonly listener: MappingListener | undefined;
-}
-
-/**
- * Exact nearest entry of every pixel through a colour cache, written as its position in the
- * palette (`rank`); then, if some entry is used by no pixel, the entry is dropped and the
- * indices renumbered, most used first.
- */
-function mapSampled(
-  image: QuantizeImage,
-  resolved: ResolvedQuantizeOptions,
-  palette8: Uint8Array,
-  paletteCentres: Float64Array,
-  entries: number,
-  rank: Uint8Array,
-  stats: ClusteringStats,
-  { neighbours, workspace, listener }: MappingBuffers,
-): QuantizeResult {
-  let palette: Uint8Array = new Uint8Array(entries * 3);
-  for (let entry = 0; entry < entries; entry++) palette.set(palette8.subarray(entry * 3, entry * 3 + 3), rank[entry]! * 3);
-  listener?.start(palette);
-  const labels = workspace?.indices ?? new Uint8Array(image.width * image.height);
-  const mapping = mapPixelsCached(image.data, resolved.colorSpace, paletteCentres, palette8, entries, {
-    reused: neighbours,
-    labels,
-    slots: workspace?.colourTable ?? undefined,
-    rank,
-    onMapped: listener ? (pixelsDone: number) => listener.mapped(labels, pixelsDone) : undefined,
-  });
-  const indices = mapping.labels;
-  if (mapping.usage.some((pixels) => pixels === 0)) palette = dropUnusedEntries(palette8, rank, mapping.usage, indices);
-  const mse = mapping.squaredError / (3 * indices.length);
-  return finish(
-    image,
-    resolved,
-    palette,
-    null,
-    indices,
-    { mse, psnr: psnrFromMse(mse) },
-    {
-      ...stats,
-      uniqueColours: mapping.uniqueColours,
-    },
-  );
-}
-
-/** Colours beyond this count are clustered coarse to fine: grid cells first, then every colour. */
-const BINNING_THRESHOLD = 16_384;
-/**
- * Grid resolutions (bits per channel) of the coarse-to-fine levels. Restarts and the mini-batch
- * phase run on the coarsest grid, where they are cheap; the finer levels only refine.
- */
-const LEVEL_BITS = [5, 6] as const;
-/** Passes over the clustered points (colours or cells) that the mini-batch phase may make. */
-const MINI_BATCH_EPOCHS = 4;
-/**
- * Exact Lloyd passes on the finer grid, then on every colour, from the coarser centres. Small
- * palettes are cheap to refine and gain most from it; large ones stop after a few passes.
- */
-function refineIterations(k: number): readonly [number, number] {
-  return k <= 64 ? [60, 10] : [8, 2];
-}
-
-interface Clustering {
-  /** The refinement's search structure (k centres), when there was one: the final mapping reuses it. */
-  readonly neighbours?: CentreNeighbours;
-  readonly centroids: Float64Array;
-  readonly labels: Uint32Array;
-  readonly miniBatchSteps: number;
-  readonly lloydIterations: number;
-  readonly converged: boolean;
-}
-
-/**
- * Many colours (a large photo has hundreds of thousands) are clustered coarse to fine: k-means
- * runs to convergence on 32-level grid cells, then a few exact Lloyd passes move the centres on
- * 64-level cells and finally on every colour. Each level's labels seed the next one's search.
- */
-function clusterColours(
-  points: Float64Array,
-  weights: Float64Array,
-  dimension: number,
-  k: number,
-  red: Uint8Array,
-  green: Uint8Array,
-  blue: Uint8Array,
-  alpha: Uint8Array | null,
-  options: ResolvedQuantizeOptions,
-): Clustering {
-  const settings = {
-    dimension,
-    k,
-    seed: options.seed,
-    batchSize: options.batchSize,
-    maxSteps: options.maxSteps,
-    lloydIterations: options.lloydIterations,
-    tolerance: options.tolerance,
-    restarts: options.restarts,
-  };
-  const n = weights.length;
-  // A few epochs of mini-batches place the centres; exact Lloyd passes do the rest.
-  const miniBatchSteps = (points: number): number =>
-    Math.min(options.maxSteps, Math.ceil((MINI_BATCH_EPOCHS * points) / options.batchSize));
-  if (n <= BINNING_THRESHOLD) return kmeans(points, { ...settings, weights, maxSteps: miniBatchSteps(n) });
-
-  const levels = LEVEL_BITS.map((bits) => binColours(points, weights, dimension, red, green, blue, alpha, bits));
-  const start = levels.findIndex((level) => level.weights.length > k);
-  if (start < 0) return kmeans(points, { ...settings, weights, maxSteps: miniBatchSteps(n) });
-  const first = levels[start]!;
-  const coarse = kmeans(first.points, { ...settings, weights: first.weights, maxSteps: miniBatchSteps(first.weights.length) });
-  const centroids = coarse.centroids;
-  let colourLabels = expand(first.cellOf, coarse.labels);
-  let lloydIterations = coarse.lloydIterations;
-  // One search structure through the levels: the centres move little, so its neighbour lists stay nearly sorted.
-  const neighbours = new CentreNeighbours(k, dimension);
-  const refine = (target: Float64Array, targetWeights: Float64Array, guesses: Uint32Array, iterations: number): Uint32Array => {
-    const refined = lloyd(target, targetWeights, dimension, centroids, k, {
-      maxIterations: options.lloydIterations > 0 ? iterations : 0,
-      tolerance: options.tolerance,
-      guesses,
-      neighbours,
-    });
-    lloydIterations += refined.iterations;
-    return refined.labels;
-  };
-  for (const level of levels.slice(start + 1)) {
-    const cellLabels = refine(level.points, level.weights, guessCells(level, colourLabels), refineIterations(k)[0]);
-    colourLabels = expand(level.cellOf, cellLabels);
-  }
-  const labels = refine(points, weights, colourLabels, refineIterations(k)[1]);
-  return { neighbours, centroids, labels, miniBatchSteps: coarse.miniBatchSteps, lloydIterations, converged: coarse.converged };
-}
-
-function expand(cellOf: Uint32Array, cellLabels: Uint32Array): Uint32Array {
-  const labels = new Uint32Array(cellOf.length);
-  for (let i = 0; i < cellOf.length; i++) labels[i] = cellLabels[cellOf[i]!]!;
-  return labels;
-}
-
-/** Guess for each cell of a level: the label of its first member colour. */
-function guessCells(
-  level: { readonly cellOf: Uint32Array; readonly weights: Float64Array },
-  colourGuesses: Uint32Array,
-): Uint32Array {
-  const guesses = new Uint32Array(level.weights.length);
-  const seen = new Uint8Array(level.weights.length);
-  for (let i = 0; i < level.cellOf.length; i++) {
-    const cell = level.cellOf[i]!;
-    if (seen[cell] === 0) {
-      seen[cell] = 1;
-      guesses[cell] = colourGuesses[i]!;
-    }
-  }
-  return guesses;
 }
 
 /**
