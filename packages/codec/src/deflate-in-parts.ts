@@ -58,7 +58,7 @@ export function adlerTrailer(checksum: number): Buffer {
  * deflated while the main thread was busy for 300 ms ended 40–50 ms after it with 16 KB buffers,
  * 1 ms after it with one buffer. Unwritten pages of the buffer are never touched.
  */
-export function outputChunkBytes(inputBytes: number): number {
+function outputChunkBytes(inputBytes: number): number {
   // deflate's worst case (stored blocks): 5 bytes per 16 KB block on top of the input, plus a margin.
   return inputBytes + 5 * Math.ceil(inputBytes / 16_384) + 1024;
 }

@@ -2,6 +2,7 @@ import { adler32, adlerTrailer, deflatePiece, zlibHeader } from './deflate-in-pa
 import {
   assemble,
   bitDepthFor,
+  checkIndexCount,
   headerChunks,
   packRows,
   scanlineMemory,
@@ -74,9 +75,7 @@ export class IndexedPngStream {
   /** Packs any rows left (all of `indices` is final now) and resolves to the whole PNG. */
   async finish(indices: Uint8Array): Promise<Buffer> {
     const { width, height } = this.image;
-    if (indices.length !== width * height) {
-      throw new RangeError(`indices must hold width × height = ${width * height} entries, received ${indices.length}`);
-    }
+    checkIndexCount(indices, width, height);
     this.addRows(indices, height);
     while (this.deflated < height) this.startPiece(Math.min(height, this.deflated + this.rowsPerPiece));
     const compressed = Buffer.concat([zlibHeader(this.level), ...(await Promise.all(this.pieces)), adlerTrailer(this.checksum)]);

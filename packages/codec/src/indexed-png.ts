@@ -68,13 +68,18 @@ interface Prepared {
 function prepare(image: IndexedImage, memory: Uint8Array | undefined): Prepared {
   const { width, height, indices } = image;
   const header = headerChunks(image);
-  if (indices.length !== width * height) {
-    throw new RangeError(`indices must hold width × height = ${width * height} entries, received ${indices.length}`);
-  }
+  checkIndexCount(indices, width, height);
   const depth = bitDepthFor(image.palette.length / 3);
   const scanlines = scanlineMemory(width, height, depth, memory);
   packRows(indices, width, depth, scanlines, 0, height);
   return { header, scanlines };
+}
+
+/** One palette index per pixel, or a RangeError saying how many there should be. */
+export function checkIndexCount(indices: Uint8Array, width: number, height: number): void {
+  if (indices.length !== width * height) {
+    throw new RangeError(`indices must hold width × height = ${width * height} entries, received ${indices.length}`);
+  }
 }
 
 /** IHDR, PLTE and (when some entry is translucent) tRNS, after checking the palette. */
