@@ -1,9 +1,16 @@
-import { decodeImage, encodeImage, type EncodedImage } from '@kpress/codec';
-import { InvalidOptionError, measureSsim, quantize, type QuantizeResult, type QuantizeStats } from '@kpress/kmeans-core';
+import { decodeImage, encodeImage, type EncodedImage, type EncodeMemory, type IndexedImage } from '@kpress/codec';
+import {
+  InvalidOptionError,
+  measureSsim,
+  quantize,
+  type QuantizeImage,
+  type QuantizeResult,
+  type QuantizeStats,
+} from '@kpress/kmeans-core';
 import { InvalidParamsError, type CompressParams } from '@kpress/job-contract';
 import { DecodeTimeMemory } from './decode-time-memory.js';
 import { QualityTooLowError } from './quality-too-low-error.js';
-import { StreamedOutput } from './streamed-output.js';
+import { StreamedOutput, type StreamedResult } from './streamed-output.js';
 import { searchTarget, type SearchStep } from './target-search.js';
 
 // A type alias (not an interface) so it is assignable to Record<string, number>.
@@ -124,43 +131,73 @@ export async function compressImage(
     };
   }
   const streamedResult = streamed?.finish(result) ?? null;
-  let quantizeMs = lap();
-  let quality: number;
-  let encode: number;
-  let output: EncodedImage;
-  let ssim: number;
-  if (streamedResult !== null) {
-    // The bands' packing and SSIM ran inside the quantizer's mapping: counted where they belong.
-    quantizeMs = Math.round((quantizeMs - streamedResult.encodeMs - streamedResult.ssimMs) * 10) / 10;
-    ssim = streamedResult.ssim;
-    quality = Math.round(streamedResult.ssimMs * 10) / 10;
-    output = await streamedResult.encoding;
-    encode = Math.round((lap() + streamedResult.encodeMs) * 10) / 10;
-  } else {
-    const written = single ? { ...result, indices: result.indices.subarray(0, 1) } : result;
-    // The encoder's deflate runs on libuv's thread pool while this thread measures SSIM: `encode`
-    // is the encoder's wall time, which `quality` (the measuring) overlaps. A stream that was
-    // given up may still be deflating from the scanlines prepared ahead: fresh memory then.
-    const encodeStarted = mark;
-    const encoding = encodeImage(
-      { ...decoded, ...written },
-      params.format,
-      streamed?.started === true ? {} : memory.encodeMemory(),
-    );
-    lap();
-    // Measured on what is written (dithered or not), at a few per cent of the quantizer's time.
-    ssim = measureSsim(image.data, image.channels, image.width, image.height, result.indices, result.palette);
-    quality = lap();
-    output = await encoding;
-    encode = Math.round((performance.now() - encodeStarted) * 10) / 10;
-    result = written;
-  }
+  const mappedMs = lap();
+  const written = single ? { ...result, indices: result.indices.subarray(0, 1) } : result;
+  const { output, ssim, timings } =
+    streamedResult !== null
+      ? await awaitStreamed(streamedResult, mappedMs)
+      : // A stream that was given up may still be deflating from the scanlines prepared ahead: fresh memory then.
+        await encodeAfterMapping(
+          image,
+          { ...decoded, ...written },
+          result,
+          params.format,
+          streamed?.started ? {} : memory.encodeMemory(),
+          mappedMs,
+        );
+  result = written;
   return {
     output,
     source: { width: decoded.width, height: decoded.height, format: decoded.format, bytes: input.length },
     result: { ...result, stats: { ...result.stats, ssim } },
-    timingsMs: { decode, quantize: quantizeMs, quality, encode },
+    timingsMs: { decode, ...timings },
     target,
     outcome: params.skipIfLarger && output.bytes.length >= input.length ? 'kept-original' : 'compressed',
   };
+}
+
+/** The output, its SSIM, and the times of the steps after decoding. */
+interface WrittenOutput {
+  readonly output: EncodedImage;
+  readonly ssim: number;
+  readonly timings: Omit<CompressTimings, 'decode'>;
+}
+
+function tenths(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+/** A streamed output: the bands' packing and SSIM ran inside the quantizer's mapping, counted where they belong. */
+async function awaitStreamed(streamed: StreamedResult, mappedMs: number): Promise<WrittenOutput> {
+  const waitStarted = performance.now();
+  const output = await streamed.encoding;
+  const timings = {
+    quantize: tenths(mappedMs - streamed.encodeMs - streamed.ssimMs),
+    quality: tenths(streamed.ssimMs),
+    encode: tenths(performance.now() - waitStarted + streamed.encodeMs),
+  };
+  return { output, ssim: streamed.ssim, timings };
+}
+
+/**
+ * Encodes `written` and measures SSIM of `result` against `image` once mapping is done. The
+ * encoder's deflate runs on libuv's thread pool while this thread measures SSIM: `encode` is the
+ * encoder's wall time, which `quality` (the measuring) overlaps.
+ */
+async function encodeAfterMapping(
+  image: QuantizeImage,
+  written: IndexedImage,
+  result: QuantizeResult,
+  format: CompressParams['format'],
+  memory: EncodeMemory,
+  quantizeMs: number,
+): Promise<WrittenOutput> {
+  const encodeStarted = performance.now();
+  const encoding = encodeImage(written, format, memory);
+  const ssimStarted = performance.now();
+  // Measured on what is written (dithered or not), at a few per cent of the quantizer's time.
+  const ssim = measureSsim(image.data, image.channels, image.width, image.height, result.indices, result.palette);
+  const quality = tenths(performance.now() - ssimStarted);
+  const output = await encoding;
+  return { output, ssim, timings: { quantize: quantizeMs, quality, encode: tenths(performance.now() - encodeStarted) } };
 }
