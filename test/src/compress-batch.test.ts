@@ -235,6 +235,16 @@ describe('kpress compress on folders (local batch)', () => {
     assert.equal(two.code, 2, two.stderr);
     assert.match(two.stderr, /both\.png ends in \.png, like an image file: .* several into a folder/);
     await assert.rejects(stat(named), /ENOENT/);
+    // -o naming the input itself (found by hand: the message spoke only of batches): exit 2, the input untouched.
+    const input = join(tree, 'china.jpg');
+    const original = await readFile(input);
+    const itself = await kpress(['compress', input, '-o', input]);
+    assert.equal(itself.code, 2, itself.stderr);
+    assert.match(
+      itself.stderr,
+      /china\.jpg is a file: one image is written to a \.png path \(or \.webp with --format webp\), several into a folder/,
+    );
+    assert.deepEqual(await readFile(input), original);
     // A folder that already exists under such a name is still a batch's OUTDIR.
     const folder = join(dir, 'odd.jpg');
     await mkdir(folder);

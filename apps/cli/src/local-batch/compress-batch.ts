@@ -53,13 +53,16 @@ export async function runCompressBatch(
   return summary.failed > 0 ? 1 : 0;
 }
 
+/** Where compress writes, said when OUT is neither. */
+const OUTPUT_RULE = 'one image is written to a .png path (or .webp with --format webp), several into a folder';
+
 /**
  * OUTDIR exists as a folder or is created; a file in its place is a usage error, and so is a new
  * OUTDIR named like an image (`-o photo.jpg` means a file that kpress cannot write, not a folder).
  */
 async function prepareOutDir(outDir: string): Promise<void> {
   try {
-    if (!(await stat(outDir)).isDirectory()) throw new UsageError(`--output ${outDir} is a file; a batch writes into a folder`);
+    if (!(await stat(outDir)).isDirectory()) throw new UsageError(`--output ${outDir} is a file: ${OUTPUT_RULE}`);
     return;
   } catch (error) {
     if (error instanceof UsageError) throw error;
@@ -68,7 +71,7 @@ async function prepareOutDir(outDir: string): Promise<void> {
   }
   if (looksLikeImage(outDir)) {
     throw new UsageError(
-      `--output ${outDir} ends in ${extname(outDir)}, like an image file: one image is written to a .png path (or .webp with --format webp), several into a folder, whose name must not end like an image`,
+      `--output ${outDir} ends in ${extname(outDir)}, like an image file: ${OUTPUT_RULE}, whose name must not end like an image`,
     );
   }
   await mkdir(outDir, { recursive: true });
