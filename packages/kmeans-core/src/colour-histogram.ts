@@ -22,18 +22,52 @@ export interface ColourHistogram {
 export function buildHistogram(data: Uint8Array | Uint8ClampedArray, channels: 3 | 4): ColourHistogram {
   const pixels = data.length / channels;
   if (channels === 3 && pixels >= DIRECT_TABLE_PIXELS) return buildRgbHistogramDirect(data, pixels);
-  const pixelToUnique = new Uint32Array(pixels);
-  let capacity = 1 << 12;
-  let shift = 32 - 12;
-  let keys = new Uint32Array(capacity);
-  let slots = new Int32Array(capacity); // unique index + 1; 0 = empty
-  let packed = new Uint32Array(capacity >> 1);
-  let counts = new Float64Array(capacity >> 1);
-  let size = 0;
-  let lastKey = -1;
-  let lastIndex = 0;
+  const table: HashedColours = {
+    capacity: 1 << 12,
+    shift: 32 - 12,
+    keys: new Uint32Array(1 << 12),
+    slots: new Int32Array(1 << 12), // unique index + 1; 0 = empty
+    packed: new Uint32Array(1 << 11),
+    counts: new Float64Array(1 << 11),
+    size: 0,
+    lastKey: -1,
+    lastIndex: 0,
+    pixelToUnique: new Uint32Array(pixels),
+  };
+  // Runs of RUN pixels, each one call: a cold one-shot optimizes a function called many times as
+  // a whole, where one long loop was compiled mid-run and thrown away at its first rare branch.
+  for (let p = 0; p < pixels; p += RUN) countRun(table, data, channels, p, Math.min(pixels, p + RUN));
+  const { size, packed } = table;
+  const red = new Uint8Array(size);
+  const green = new Uint8Array(size);
+  const blue = new Uint8Array(size);
+  const alpha = channels === 4 ? new Uint8Array(size) : null;
+  unpackKeys(packed, size, red, green, blue, alpha);
+  return { size, red, green, blue, alpha, weights: table.counts.slice(0, size), pixelToUnique: table.pixelToUnique };
+}
 
-  for (let p = 0, o = 0; p < pixels; p++, o += channels) {
+const RUN = 8192;
+
+/** An open-addressing table of packed colours, and what carries from one run of pixels to the next. */
+interface HashedColours {
+  capacity: number;
+  shift: number;
+  keys: Uint32Array;
+  slots: Int32Array;
+  /** Packed colour of each unique index, in order of first sight. */
+  packed: Uint32Array;
+  counts: Float64Array;
+  size: number;
+  lastKey: number;
+  lastIndex: number;
+  readonly pixelToUnique: Uint32Array;
+}
+
+/** Counts pixels [start, end) into the table. */
+function countRun(table: HashedColours, data: Uint8Array | Uint8ClampedArray, channels: 3 | 4, start: number, end: number): void {
+  const pixelToUnique = table.pixelToUnique;
+  let { keys, slots, packed, counts, size, lastKey, lastIndex, capacity, shift } = table;
+  for (let p = start, o = start * channels; p < end; p++, o += channels) {
     let key: number;
     if (channels === 3) {
       key = (data[o]! << 16) | (data[o + 1]! << 8) | data[o + 2]!;
@@ -72,26 +106,47 @@ export function buildHistogram(data: Uint8Array | Uint8ClampedArray, channels: 3
     lastIndex = index;
 
     if (size * 2 >= capacity) {
-      capacity <<= 1;
-      shift--;
-      keys = new Uint32Array(capacity);
-      slots = new Int32Array(capacity);
-      for (let u = 0; u < size; u++) {
-        const k = packed[u]!;
-        let g = Math.imul(k, 0x9e3779b1) >>> shift;
-        while (slots[g] !== 0) g = (g + 1) & (capacity - 1);
-        slots[g] = u + 1;
-        keys[g] = k;
-      }
-      packed = grow(packed, capacity >> 1);
-      counts = grow(counts, capacity >> 1);
+      table.size = size;
+      doubleCapacity(table);
+      ({ keys, slots, packed, counts, capacity, shift } = table);
     }
   }
+  Object.assign(table, { size, lastKey, lastIndex });
+}
 
-  const red = new Uint8Array(size);
-  const green = new Uint8Array(size);
-  const blue = new Uint8Array(size);
-  const alpha = channels === 4 ? new Uint8Array(size) : null;
+/** Doubles the table and re-inserts every colour. */
+function doubleCapacity(table: HashedColours): void {
+  const capacity = table.capacity << 1;
+  const shift = table.shift - 1;
+  const keys = new Uint32Array(capacity);
+  const slots = new Int32Array(capacity);
+  const packed = table.packed;
+  for (let u = 0; u < table.size; u++) {
+    const k = packed[u]!;
+    let g = Math.imul(k, 0x9e3779b1) >>> shift;
+    while (slots[g] !== 0) g = (g + 1) & (capacity - 1);
+    slots[g] = u + 1;
+    keys[g] = k;
+  }
+  Object.assign(table, {
+    capacity,
+    shift,
+    keys,
+    slots,
+    packed: grow(packed, capacity >> 1),
+    counts: grow(table.counts, capacity >> 1),
+  });
+}
+
+/** The channels of each packed colour (RGB in the low 24 bits, or RGBA in 32). */
+function unpackKeys(
+  packed: Uint32Array,
+  size: number,
+  red: Uint8Array,
+  green: Uint8Array,
+  blue: Uint8Array,
+  alpha: Uint8Array | null,
+): void {
   for (let u = 0; u < size; u++) {
     const key = packed[u]!;
     if (alpha) {
@@ -105,7 +160,6 @@ export function buildHistogram(data: Uint8Array | Uint8ClampedArray, channels: 3
       blue[u] = key & 255;
     }
   }
-  return { size, red, green, blue, alpha, weights: counts.slice(0, size), pixelToUnique };
 }
 
 function grow<T extends Uint32Array | Float64Array>(array: T, length: number): T {

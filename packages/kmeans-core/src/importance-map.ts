@@ -35,35 +35,52 @@ export function importanceWeights(
 ): Float64Array {
   const weights = new Float64Array(uniqueColours);
   const weightOf = weightTable(importanceFor(k));
-  const stride = width * channels;
-  for (let y = 0, sampled = 0; y < height; y += rowStep, sampled += width) {
-    const up = y > 0 ? -stride : 0;
-    const down = y < height - 1 ? stride : 0;
-    const row = y * width;
-    // pixelToUnique holds the sampled rows only: pixel p of the image is entry p - shift.
-    const shift = row - sampled;
-    // Edge columns repeat their own value as the missing neighbour; the rest need no checks.
-    weights[pixelToUnique[sampled]!]! += weightOf[contrastAt(data, row * channels, up, down, 0, width > 1 ? channels : 0)]!;
-    if (width === 1) continue;
-    const last = row + width - 1;
-    for (let p = row + 1, o = p * channels; p < last; p++, o += channels) {
-      // Unrolled over R, G, B: this loop runs once per pixel of a 12-MP photo.
-      const r = 2 * data[o]!;
-      const g = 2 * data[o + 1]!;
-      const b = 2 * data[o + 2]!;
-      const l = o - channels;
-      const h = o + channels;
-      const u = o + up;
-      const d = o + down;
-      const er = Math.abs(r - data[l]! - data[h]!) + Math.abs(r - data[u]! - data[d]!);
-      const eg = Math.abs(g - data[l + 1]! - data[h + 1]!) + Math.abs(g - data[u + 1]! - data[d + 1]!);
-      const eb = Math.abs(b - data[l + 2]! - data[h + 2]!) + Math.abs(b - data[u + 2]! - data[d + 2]!);
-      const contrast = er > eg ? (er > eb ? er : eb) : eg > eb ? eg : eb;
-      weights[pixelToUnique[p - shift]!]! += weightOf[contrast]!;
-    }
-    weights[pixelToUnique[last - shift]!]! += weightOf[contrastAt(data, last * channels, up, down, -channels, 0)]!;
-  }
+  const image = { data, channels, width, height, pixelToUnique, weightOf, weights };
+  // One call per row: a cold one-shot optimizes a function called many times as a whole, where
+  // one loop over the image was compiled mid-run and thrown away at its first rare branch.
+  for (let y = 0, sampled = 0; y < height; y += rowStep, sampled += width) weighRow(image, y, sampled);
   return weights;
+}
+
+interface WeighedImage {
+  readonly data: Uint8Array | Uint8ClampedArray;
+  readonly channels: 3 | 4;
+  readonly width: number;
+  readonly height: number;
+  readonly pixelToUnique: Uint32Array;
+  readonly weightOf: Float64Array;
+  readonly weights: Float64Array;
+}
+
+/** Adds the weights of row `y`'s pixels, whose unique colours start at entry `sampled` of pixelToUnique. */
+function weighRow(image: WeighedImage, y: number, sampled: number): void {
+  const { data, channels, width, height, pixelToUnique, weightOf, weights } = image;
+  const stride = width * channels;
+  const up = y > 0 ? -stride : 0;
+  const down = y < height - 1 ? stride : 0;
+  const row = y * width;
+  // pixelToUnique holds the sampled rows only: pixel p of the image is entry p - shift.
+  const shift = row - sampled;
+  // Edge columns repeat their own value as the missing neighbour; the rest need no checks.
+  weights[pixelToUnique[sampled]!]! += weightOf[contrastAt(data, row * channels, up, down, 0, width > 1 ? channels : 0)]!;
+  if (width === 1) return;
+  const last = row + width - 1;
+  for (let p = row + 1, o = p * channels; p < last; p++, o += channels) {
+    // Unrolled over R, G, B: this loop runs once per pixel of a 12-MP photo.
+    const r = 2 * data[o]!;
+    const g = 2 * data[o + 1]!;
+    const b = 2 * data[o + 2]!;
+    const l = o - channels;
+    const h = o + channels;
+    const u = o + up;
+    const d = o + down;
+    const er = Math.abs(r - data[l]! - data[h]!) + Math.abs(r - data[u]! - data[d]!);
+    const eg = Math.abs(g - data[l + 1]! - data[h + 1]!) + Math.abs(g - data[u + 1]! - data[d + 1]!);
+    const eb = Math.abs(b - data[l + 2]! - data[h + 2]!) + Math.abs(b - data[u + 2]! - data[d + 2]!);
+    const contrast = er > eg ? (er > eb ? er : eb) : eg > eb ? eg : eb;
+    weights[pixelToUnique[p - shift]!]! += weightOf[contrast]!;
+  }
+  weights[pixelToUnique[last - shift]!]! += weightOf[contrastAt(data, last * channels, up, down, -channels, 0)]!;
 }
 
 /** Largest contrast over R, G and B at byte offset `o`; neighbours at the given offsets. */
