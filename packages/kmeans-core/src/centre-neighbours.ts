@@ -37,8 +37,19 @@ export class CentreNeighbours {
 
   /** Recomputes the gaps between centres (and each one's nearest, in the same pass) for new positions; lists are re-sorted on first use. O(k²). */
   update(centres: Float64Array): void {
-    const { k, dimension, distances, nearestGaps } = this;
     this.centres = centres;
+    const largest = this.measurePairs();
+    this.bucket = largest > 0 ? largest / 2 ** 24 : 1;
+    this.sorted.fill(0);
+  }
+
+  /**
+   * Distances between every pair of centres and each centre's nearest; returns the largest. Its
+   * own function, with nothing after the loop: at k = 256 the loop is compiled mid-run, and code
+   * after it without type feedback was thrown away at every update.
+   */
+  private measurePairs(): number {
+    const { k, dimension, distances, nearestGaps, centres } = this;
     nearestGaps.fill(Infinity);
     let largest = 0;
     for (let g = 0; g < k; g++) {
@@ -68,8 +79,7 @@ export class CentreNeighbours {
       }
       nearestGaps[g] = nearest;
     }
-    this.bucket = largest > 0 ? largest / 2 ** 24 : 1;
-    this.sorted.fill(0);
+    return largest;
   }
 
   /**

@@ -36,7 +36,13 @@ export function buildHistogram(data: Uint8Array | Uint8ClampedArray, channels: 3
   };
   // Runs of RUN pixels, each one call: a cold one-shot optimizes a function called many times as
   // a whole, where one long loop was compiled mid-run and thrown away at its first rare branch.
-  for (let p = 0; p < pixels; p += RUN) countRun(table, data, channels, p, Math.min(pixels, p + RUN));
+  // The first run is short, so that countRun completes once before its loop is compiled mid-run
+  // (code after a loop that had never run has no type feedback and is thrown away when reached).
+  for (let p = 0; p < pixels;) {
+    const end = Math.min(pixels, p + (p === 0 ? FIRST_RUN : RUN));
+    countRun(table, data, channels, p, end);
+    p = end;
+  }
   const { size, packed } = table;
   const red = new Uint8Array(size);
   const green = new Uint8Array(size);
@@ -47,6 +53,7 @@ export function buildHistogram(data: Uint8Array | Uint8ClampedArray, channels: 3
 }
 
 const RUN = 8192;
+const FIRST_RUN = 64;
 
 /** An open-addressing table of packed colours, and what carries from one run of pixels to the next. */
 interface HashedColours {

@@ -65,7 +65,18 @@ function weighRow(image: WeighedImage, y: number, sampled: number): void {
   weights[pixelToUnique[sampled]!]! += weightOf[contrastAt(data, row * channels, up, down, 0, width > 1 ? channels : 0)]!;
   if (width === 1) return;
   const last = row + width - 1;
-  for (let p = row + 1, o = p * channels; p < last; p++, o += channels) {
+  weighInterior(image, row + 1, last, shift, up, down);
+  weights[pixelToUnique[last - shift]!]! += weightOf[contrastAt(data, last * channels, up, down, -channels, 0)]!;
+}
+
+/**
+ * Adds the weights of pixels [from, to) of one row, none on an edge column. Nothing follows the
+ * loop: code after it would have no type feedback when the loop is first compiled mid-run, and
+ * was thrown away at the end of every row (375 times in a one-shot).
+ */
+function weighInterior(image: WeighedImage, from: number, to: number, shift: number, up: number, down: number): void {
+  const { data, channels, pixelToUnique, weightOf, weights } = image;
+  for (let p = from, o = p * channels; p < to; p++, o += channels) {
     // Unrolled over R, G, B: this loop runs once per pixel of a 12-MP photo.
     const r = 2 * data[o]!;
     const g = 2 * data[o + 1]!;
@@ -80,7 +91,6 @@ function weighRow(image: WeighedImage, y: number, sampled: number): void {
     const contrast = er > eg ? (er > eb ? er : eb) : eg > eb ? eg : eb;
     weights[pixelToUnique[p - shift]!]! += weightOf[contrast]!;
   }
-  weights[pixelToUnique[last - shift]!]! += weightOf[contrastAt(data, last * channels, up, down, -channels, 0)]!;
 }
 
 /** Largest contrast over R, G and B at byte offset `o`; neighbours at the given offsets. */
