@@ -24,20 +24,14 @@ export function kmeansPlusPlus(
 
   const first = drawProportional(weights, null, random);
   copyPoint(points, first, centres, 0, dimension);
-  let potential = 0;
-  for (let i = 0; i < n; i++) {
-    const d = squaredDistance(points, i * dimension, centres, 0, dimension);
-    closest[i] = d;
-    potential += weights[i]! * d;
-  }
+  let potential = distancesToFirst(points, weights, dimension, centres, closest);
 
   const cumulative = new Float64Array(n);
   for (let c = 1; c < k; c++) {
     let bestCandidate = -1;
     let bestPotential = Infinity;
     // One prefix sum per centre serves all its trials: each draw is then a binary search.
-    let total = 0;
-    for (let i = 0; i < n; i++) cumulative[i] = total += weights[i]! * closest[i]!;
+    const total = prefixSums(weights, closest, cumulative);
     for (let t = 0; t < trials; t++) {
       candidates[t] = potential > 0 && total > 0 ? searchCumulative(cumulative, random.next() * total) : random.below(n);
     }
@@ -71,6 +65,35 @@ export function kmeansPlusPlus(
     potential = bestPotential;
   }
   return centres;
+}
+
+/*
+ * The passes over the points are functions of their own: a cold one-shot optimizes them as a
+ * whole, where loops inlined in kmeansPlusPlus were compiled mid-run and thrown away at the next.
+ */
+
+/** Squared distance of every point to the first centre, into `closest`; returns their weighted sum. */
+function distancesToFirst(
+  points: FloatArray,
+  weights: Float64Array,
+  dimension: number,
+  centres: Float64Array,
+  closest: Float64Array,
+): number {
+  let potential = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const d = squaredDistance(points, i * dimension, centres, 0, dimension);
+    closest[i] = d;
+    potential += weights[i]! * d;
+  }
+  return potential;
+}
+
+/** cumulative[i] = Σ_{j ≤ i} weights[j] · closest[j]; returns the total. */
+function prefixSums(weights: Float64Array, closest: Float64Array, cumulative: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) cumulative[i] = total += weights[i]! * closest[i]!;
+  return total;
 }
 
 /** First index whose prefix sum exceeds `target` (it carries mass, so it can be drawn). */

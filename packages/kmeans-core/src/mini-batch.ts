@@ -1,6 +1,6 @@
 import { findNearest, type FloatArray, Nearest } from './nearest.js';
 import type { Random } from './random.js';
-import { createWeightedSampler } from './weighted-sampler.js';
+import { createWeightedSampler, type WeightedSampler } from './weighted-sampler.js';
 
 export interface MiniBatchSettings {
   readonly batchSize: number;
@@ -58,32 +58,12 @@ export function miniBatchKmeans(
   let stepsWithoutImprovement = 0;
   let step = 0;
 
+  const batchState: BatchState = { points, dimension, centres, k, batch, batchDistances, batchSums, batchCounts, nearest };
+  // Each step's passes are functions of their own: a cold one-shot optimizes them as a whole,
+  // where loops inlined here were compiled mid-run and thrown away at the next one.
   for (step = 1; step <= maxSteps; step++) {
-    batchSums.fill(0);
-    batchCounts.fill(0);
-    let batchInertia = 0;
-    for (let b = 0; b < batchSize; b++) {
-      const i = sampler.sample(random);
-      batch[b] = i;
-      findNearest(points, i, centres, k, dimension, nearest);
-      const c = nearest.index;
-      batchDistances[b] = nearest.distance;
-      batchInertia += nearest.distance;
-      batchCounts[c]!++;
-      const offset = i * dimension;
-      const sumOffset = c * dimension;
-      for (let j = 0; j < dimension; j++) batchSums[sumOffset + j]! += points[offset + j]!;
-    }
-    for (let c = 0; c < k; c++) {
-      const count = batchCounts[c]!;
-      counts[c]! *= retain;
-      if (count === 0) continue;
-      counts[c]! += count;
-      const rate = 1 / counts[c]!;
-      const o = c * dimension;
-      // c ← c + (Σx − count·c) / total count: the exact running mean of all samples seen.
-      for (let j = 0; j < dimension; j++) centres[o + j]! += (batchSums[o + j]! - count * centres[o + j]!) * rate;
-    }
+    const batchInertia = drawBatch(batchState, sampler, random);
+    moveCentres(batchState, counts, retain);
     if (step % REASSIGN_EVERY === 0) reassignStarvedCentres(points, dimension, centres, counts, batch, batchDistances, random);
 
     const mean = batchInertia / batchSize;
@@ -97,6 +77,55 @@ export function miniBatchKmeans(
     }
   }
   return { steps: step - 1, history, stoppedEarly: false };
+}
+
+/** The buffers of one mini-batch run. */
+interface BatchState {
+  readonly points: FloatArray;
+  readonly dimension: number;
+  readonly centres: Float64Array;
+  readonly k: number;
+  readonly batch: Uint32Array;
+  readonly batchDistances: Float64Array;
+  readonly batchSums: Float64Array;
+  readonly batchCounts: Uint32Array;
+  readonly nearest: Nearest;
+}
+
+/** Draws a batch, assigns each point to its nearest centre and sums them per centre; returns the batch's inertia. */
+function drawBatch(state: BatchState, sampler: WeightedSampler, random: Random): number {
+  const { points, dimension, centres, k, batch, batchDistances, batchSums, batchCounts, nearest } = state;
+  batchSums.fill(0);
+  batchCounts.fill(0);
+  let batchInertia = 0;
+  for (let b = 0; b < batch.length; b++) {
+    const i = sampler.sample(random);
+    batch[b] = i;
+    findNearest(points, i, centres, k, dimension, nearest);
+    const c = nearest.index;
+    batchDistances[b] = nearest.distance;
+    batchInertia += nearest.distance;
+    batchCounts[c]!++;
+    const offset = i * dimension;
+    const sumOffset = c * dimension;
+    for (let j = 0; j < dimension; j++) batchSums[sumOffset + j]! += points[offset + j]!;
+  }
+  return batchInertia;
+}
+
+/** Moves each centre towards its batch points at its learning rate, after decaying every count. */
+function moveCentres(state: BatchState, counts: Float64Array, retain: number): void {
+  const { dimension, centres, k, batchSums, batchCounts } = state;
+  for (let c = 0; c < k; c++) {
+    const count = batchCounts[c]!;
+    counts[c]! *= retain;
+    if (count === 0) continue;
+    counts[c]! += count;
+    const rate = 1 / counts[c]!;
+    const o = c * dimension;
+    // c ← c + (Σx − count·c) / total count: the exact running mean of all samples seen.
+    for (let j = 0; j < dimension; j++) centres[o + j]! += (batchSums[o + j]! - count * centres[o + j]!) * rate;
+  }
 }
 
 function reassignStarvedCentres(

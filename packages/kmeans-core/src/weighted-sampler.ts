@@ -38,10 +38,18 @@ export function createWeightedSampler(weights: ArrayLike<number>): WeightedSampl
   while (largeCount > 0) probability[large[--largeCount]!] = 1;
   while (smallCount > 0) probability[small[--smallCount]!] = 1;
 
-  return {
-    sample(random) {
-      const column = random.below(n);
-      return random.next() < probability[column]! ? column : alias[column]!;
-    },
-  };
+  return new AliasSampler(probability, alias);
+}
+
+/** A class, not a closure: one `sample` for every sampler, so compiled callers fit them all. */
+class AliasSampler implements WeightedSampler {
+  constructor(
+    private readonly probability: Float64Array,
+    private readonly alias: Uint32Array,
+  ) {}
+
+  sample(random: Random): number {
+    const column = random.below(this.probability.length);
+    return random.next() < this.probability[column]! ? column : this.alias[column]!;
+  }
 }
