@@ -102,9 +102,8 @@ interface MappingPass {
 
 /** Maps pixels [start, end); returns their squared error, an integer sum (at most 3 · 255² · ROW < 2^31). */
 function mapRun(pass: MappingPass, start: number, end: number): number {
-  const { data, space, palette8, neighbours, labels, slots, cellGuesses, point, counts, rank } = pass;
+  const { data, palette8, labels, slots, counts, rank } = pass;
   let label = pass.label;
-  let uniqueColours = 0;
   let runError = 0;
   for (let p = start, o = start * 3; p < end; p++, o += 3) {
     const r = data[o]!;
@@ -112,17 +111,7 @@ function mapRun(pass: MappingPass, start: number, end: number): number {
     const b = data[o + 2]!;
     const key = (SPREAD[r]! << 2) | (SPREAD[g]! << 1) | SPREAD[b]!;
     const slot = slots[key]!;
-    if (slot === 0) {
-      toPoint(space, r, g, b, point);
-      const cell = ((r >> 2) << 12) | ((g >> 2) << 6) | (b >> 2);
-      const guess = cellGuesses[cell]!;
-      label = neighbours.search(point, 0, guess === 0 ? label : guess - 1);
-      cellGuesses[cell] = label + 1;
-      slots[key] = label + 1;
-      uniqueColours++;
-    } else {
-      label = slot - 1;
-    }
+    label = slot === 0 ? mapNewColour(pass, r, g, b, key, label) : slot - 1;
     labels[p] = rank[label]!;
     counts[label]!++;
     const e = label * 3;
@@ -132,8 +121,23 @@ function mapRun(pass: MappingPass, start: number, end: number): number {
     runError = (runError + dr * dr + dg * dg + db * db) | 0;
   }
   pass.label = label;
-  pass.uniqueColours += uniqueColours;
   return runError;
+}
+
+/**
+ * A colour met for the first time: its nearest entry, searched from the entry last found for
+ * its 6-bit cell (a colour nearby) or else `previous`, and kept in the table. A function of its
+ * own: inlined, the search made the per-pixel loop slower for every pixel (measured warm).
+ */
+function mapNewColour(pass: MappingPass, r: number, g: number, b: number, key: number, previous: number): number {
+  toPoint(pass.space, r, g, b, pass.point);
+  const cell = ((r >> 2) << 12) | ((g >> 2) << 6) | (b >> 2);
+  const guess = pass.cellGuesses[cell]!;
+  const label = pass.neighbours.search(pass.point, 0, guess === 0 ? previous : guess - 1);
+  pass.cellGuesses[cell] = label + 1;
+  pass.slots[key] = label + 1;
+  pass.uniqueColours++;
+  return label;
 }
 
 /** Each 8-bit value with its bits spread three apart: bit i moves to bit 3i (Morton order). */
