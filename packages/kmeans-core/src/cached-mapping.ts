@@ -1,6 +1,7 @@
 import { CentreNeighbours } from './centre-neighbours.js';
 import { type ColorSpace, srgbToOklab } from './colour-space.js';
 import { assertNever } from './errors.js';
+import { runEnd } from './pixel-runs.js';
 import { COLOUR_TABLE_ENTRIES } from './quantize-workspace.js';
 
 export interface CachedMapping {
@@ -66,15 +67,9 @@ export function mapPixelsCached(
     uniqueColours: 0,
   };
   let squaredError = 0;
-  // Runs of ROW pixels, each one call: the engine optimizes a function called many times as a
-  // whole, where one long loop is only replaced on the stack mid-run (on-stack replacement),
-  // whose code ran the cold one-shot's 12 M pixels about twice as slowly here.
-  // The first run is short, so that the function completes once before its loop is compiled
-  // mid-run: code after a loop that had never run has no type feedback, and the compiled loop
-  // was thrown away at the end of each of the next runs.
   const onMapped = buffers.onMapped;
   for (let p = 0; p < pixels;) {
-    const end = Math.min(pixels, p + (p === 0 ? FIRST_RUN : ROW));
+    const end = runEnd(p, pixels);
     squaredError += mapRun(pass, p, end);
     onMapped?.(end);
     p = end;
@@ -100,7 +95,7 @@ interface MappingPass {
   uniqueColours: number;
 }
 
-/** Maps pixels [start, end); returns their squared error, an integer sum (at most 3 · 255² · ROW < 2^31). */
+/** Maps pixels [start, end); returns their squared error, an integer sum (at most 3 · 255² · 8192 < 2^31: runs are at most PIXEL_RUN, pixel-runs.ts). */
 function mapRun(pass: MappingPass, start: number, end: number): number {
   const { data, palette8, labels, slots, counts, rank } = pass;
   let label = pass.label;
@@ -146,10 +141,6 @@ const SPREAD = Uint32Array.from({ length: 256 }, (_, value) => {
   for (let bit = 0; bit < 8; bit++) if (value & (1 << bit)) spread |= 1 << (3 * bit);
   return spread;
 });
-
-/** Pixels per integer error sum: 3 · 255² · 8192 < 2^31. */
-const ROW = 8192;
-const FIRST_RUN = 64;
 
 function toPoint(space: ColorSpace, r: number, g: number, b: number, out: Float64Array): void {
   switch (space) {

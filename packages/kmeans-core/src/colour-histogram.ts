@@ -1,3 +1,5 @@
+import { runEnd } from './pixel-runs.js';
+
 /**
  * The unique colours of an image with their pixel counts, and for every pixel the index of its
  * unique colour. k-means runs on the (usually far fewer) weighted unique colours; mapping the
@@ -34,12 +36,8 @@ export function buildHistogram(data: Uint8Array | Uint8ClampedArray, channels: 3
     lastIndex: 0,
     pixelToUnique: new Uint32Array(pixels),
   };
-  // Runs of RUN pixels, each one call: a cold one-shot optimizes a function called many times as
-  // a whole, where one long loop was compiled mid-run and thrown away at its first rare branch.
-  // The first run is short, so that countRun completes once before its loop is compiled mid-run
-  // (code after a loop that had never run has no type feedback and is thrown away when reached).
   for (let p = 0; p < pixels;) {
-    const end = Math.min(pixels, p + (p === 0 ? FIRST_RUN : RUN));
+    const end = runEnd(p, pixels);
     countRun(table, data, channels, p, end);
     p = end;
   }
@@ -51,9 +49,6 @@ export function buildHistogram(data: Uint8Array | Uint8ClampedArray, channels: 3
   unpackKeys(packed, size, red, green, blue, alpha);
   return { size, red, green, blue, alpha, weights: table.counts.slice(0, size), pixelToUnique: table.pixelToUnique };
 }
-
-const RUN = 8192;
-const FIRST_RUN = 64;
 
 /** An open-addressing table of packed colours, and what carries from one run of pixels to the next. */
 interface HashedColours {
@@ -118,7 +113,9 @@ function countRun(table: HashedColours, data: Uint8Array | Uint8ClampedArray, ch
       ({ keys, slots, packed, counts, capacity, shift } = table);
     }
   }
-  Object.assign(table, { size, lastKey, lastIndex });
+  table.size = size;
+  table.lastKey = lastKey;
+  table.lastIndex = lastIndex;
 }
 
 /** Doubles the table and re-inserts every colour. */
