@@ -24,7 +24,9 @@ export function kmeansPlusPlus(
 
   const first = drawProportional(weights, null, random);
   copyPoint(points, first, centres, 0, dimension);
-  let potential = distancesToFirst(points, weights, dimension, centres, closest);
+  // Every point's squared distance to the first centre: potentialWith against no centre yet.
+  closest.fill(Infinity);
+  let potential = potentialWith(points, weights, closest, first * dimension, dimension, closest);
 
   const cumulative = new Float64Array(n);
   for (let c = 1; c < k; c++) {
@@ -72,23 +74,6 @@ export function kmeansPlusPlus(
  * whole, where loops inlined in kmeansPlusPlus were compiled mid-run and thrown away at the next.
  */
 
-/** Squared distance of every point to the first centre, into `closest`; returns their weighted sum. */
-function distancesToFirst(
-  points: FloatArray,
-  weights: Float64Array,
-  dimension: number,
-  centres: Float64Array,
-  closest: Float64Array,
-): number {
-  let potential = 0;
-  for (let i = 0; i < weights.length; i++) {
-    const d = squaredDistance(points, i * dimension, centres, 0, dimension);
-    closest[i] = d;
-    potential += weights[i]! * d;
-  }
-  return potential;
-}
-
 /** cumulative[i] = Σ_{j ≤ i} weights[j] · closest[j]; returns the total. */
 function prefixSums(weights: Float64Array, closest: Float64Array, cumulative: Float64Array): number {
   let total = 0;
@@ -127,7 +112,7 @@ function copyPoint(source: FloatArray, index: number, target: Float64Array, targ
   for (let j = 0; j < dimension; j++) target[targetOffset + j] = source[index * dimension + j]!;
 }
 
-/** Σ w·min(closest, d²(x, candidate)), writing each point's new distance into `out`. */
+/** Σ w·min(closest, d²(x, candidate)), writing each point's new distance into `out` (which may be `closest`). */
 function potentialWith(
   points: FloatArray,
   weights: Float64Array,
