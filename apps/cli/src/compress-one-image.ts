@@ -1,8 +1,6 @@
-import { readableFormatOf } from '@kpress/codec';
-import { compressImage, type CompressSummary } from '@kpress/compress';
+import { readableFormatOf, startDecode } from '@kpress/codec';
+import type { CompressSummary } from '@kpress/compress';
 import { failureCodeOf, type CompressParams } from '@kpress/job-contract';
-// The pool's module alone: the package's index also loads BullMQ, Redis and S3 clients (~0.3 s of CPU at start).
-import { CompressFailedError, createCpuPool } from '@kpress/worker/cpu-pool';
 
 /** What the command writes and reports: the encoded bytes and the metadata's figures. */
 export type OneImageResult = CompressSummary & { readonly output: { readonly bytes: Uint8Array } };
@@ -13,6 +11,9 @@ export type OneImageResult = CompressSummary & { readonly output: { readonly byt
  * sharp to start (about 0.2 s of a 12-MP photo's 1.5 s), and libvips decodes on every core. Any
  * other input (an SVG's filters can render for minutes; bytes of no known format) goes to a child
  * process, as a worker's jobs do, which the deadline can kill.
+ *
+ * The quantizer's modules (@kpress/compress and kmeans-core, with the CPU pool's) are loaded here,
+ * not by the command's module: in-process, libvips decodes on its own thread while they load.
  */
 export async function compressOneImage(
   bytes: Buffer,
@@ -42,8 +43,13 @@ async function compressInProcess(
     timer = setTimeout(() => reject(new Error(message)), jobTimeoutMs);
   });
   try {
-    // This process's only work: the second core can prepare memory while libvips decodes.
-    return await Promise.race([compressImage(bytes, params, { maxPixels }, { spareCore: true }), deadline]);
+    // This process's only work: libvips decodes on the second core while this thread loads the
+    // quantizer (about 80 ms of modules) and prepares its memory.
+    const decoding = startDecode(bytes, { maxPixels });
+    const compressing = import('@kpress/compress').then(({ compressImage }) =>
+      compressImage(bytes, params, { maxPixels }, { spareCore: true, decoding }),
+    );
+    return await Promise.race([compressing, deadline]);
   } catch (error) {
     // Named errors carry their failure code (BadImageError, InvalidParamsError…): said as a worker says it.
     const code = failureCodeOf(error);
@@ -61,6 +67,8 @@ async function compressInChildProcess(
   maxPixels: number,
   jobTimeoutMs: number,
 ): Promise<OneImageResult> {
+  // The pool's module alone: the package's index also loads BullMQ, Redis and S3 clients (~0.3 s of CPU at start).
+  const { CompressFailedError, createCpuPool } = await import('@kpress/worker/cpu-pool');
   const pool = createCpuPool(1, { jobTimeoutMs, niceIncrement: 0, warmUp: false });
   try {
     return await pool.compress(bytes, params, maxPixels);

@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readImageSize } from '@kpress/codec';
 import { estimateCompressBytes } from '@kpress/compress';
 import { formatMemorySize } from '@kpress/format';
-import type { CompressParams, FailureCode } from '@kpress/job-contract';
+import { DEFAULT_JOB_TIMEOUT_MS, type CompressParams, type FailureCode } from '@kpress/job-contract';
 import type { CompressRequest, CompressSuccess, CompressThreadOptions, ThreadMessage } from './compress-messages.js';
 import { baseMemoryBytes, defaultMemoryBudget } from './memory-budget.js';
 import { COMPRESS_THREAD_NICE_INCREMENT } from './thread-priority.js';
@@ -19,8 +19,7 @@ export class CompressFailedError extends Error {
   }
 }
 
-/** A job's default deadline: a 100 MP photo compresses in about 10 s on one core; 30× that. */
-export const DEFAULT_JOB_TIMEOUT_MS = 300_000;
+export { DEFAULT_JOB_TIMEOUT_MS };
 
 export interface CpuPool {
   /**

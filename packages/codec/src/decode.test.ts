@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import sharp from 'sharp';
-import { decodeImage } from './decode.js';
+import { decodeImage, startDecode } from './decode.js';
 import { BadImageError } from './errors.js';
 
 void describe('decodeImage: onDecodeStart', () => {
@@ -42,5 +42,34 @@ void describe('decodeImage: onDecodeStart', () => {
       }),
       (error: unknown) => error === failure,
     );
+  });
+});
+
+void describe('startDecode: a decode under way', () => {
+  test('gives the stored size once the header is accepted, then the same pixels as decodeImage', async () => {
+    const png = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#102030' } })
+      .png()
+      .toBuffer();
+    const started = startDecode(png, { maxPixels: 1e6 });
+    assert.ok(started.startedAt <= performance.now());
+    assert.deepEqual(await started.size, { width: 30, height: 20 });
+    const [decoded, direct] = await Promise.all([started.image, decodeImage(png, { maxPixels: 1e6 })]);
+    assert.deepEqual({ ...decoded, data: [...decoded.data] }, { ...direct, data: [...direct.data] });
+  });
+
+  test('a refused image: no size, and the error decodeImage gives; unhandled until taken, it is no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): number => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const started = startDecode(Buffer.from('not an image'), { maxPixels: 1e6 });
+      assert.equal(await started.size, null);
+      // A turn of the event loop with the failure not yet taken.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+      await assert.rejects(started.image, (error: unknown) => error instanceof BadImageError && error.code === 'not-an-image');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

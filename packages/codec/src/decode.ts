@@ -98,6 +98,34 @@ export async function decodeImage(input: Buffer, options: DecodeOptions): Promis
 }
 
 /** Width and height from the image header, without decoding; null when sharp cannot read one. */
+/** A decode under way (startDecode): its size as soon as the header is accepted, then its pixels. */
+export interface StartedDecode {
+  /** performance.now() when it started. */
+  readonly startedAt: number;
+  /** The stored size (before EXIF rotation) once the header is read and accepted; null if it was not. */
+  readonly size: Promise<{ readonly width: number; readonly height: number } | null>;
+  /** The pixels, or decodeImage's error. */
+  readonly image: Promise<DecodedImage>;
+}
+
+/**
+ * Starts decodeImage and returns at once: libvips decodes on its own thread while the caller goes
+ * on (a one-shot compress loads the quantizer meanwhile). Whoever takes `image` gets its error;
+ * until then a failure is not an unhandled rejection.
+ */
+export function startDecode(input: Buffer, options: Omit<DecodeOptions, 'onDecodeStart'>): StartedDecode {
+  let accepted: (size: { readonly width: number; readonly height: number } | null) => void = () => {};
+  const size = new Promise<{ readonly width: number; readonly height: number } | null>((resolve) => (accepted = resolve));
+  const startedAt = performance.now();
+  const image = decodeImage(input, { ...options, onDecodeStart: accepted });
+  // Settles `size` when the decode ends before a header was accepted (no-op after), and marks a failure handled.
+  image.then(
+    () => accepted(null),
+    () => accepted(null),
+  );
+  return { startedAt, size, image };
+}
+
 export async function readImageSize(input: Buffer): Promise<{ readonly width: number; readonly height: number } | null> {
   try {
     const { width, height } = await sharp(input, { limitInputPixels: false }).metadata();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { decodeImage } from '@kpress/codec';
+import { BadImageError, decodeImage, startDecode } from '@kpress/codec';
 import { measureSsim } from '@kpress/kmeans-core';
 import { DEFAULT_PARAMS } from '@kpress/job-contract';
 import sharp from 'sharp';
@@ -56,6 +56,26 @@ void describe('compressImage: memory prepared while the image decodes changes no
     assert.deepEqual(spare.output.bytes, busy.output.bytes);
     assert.deepEqual(plain.output.bytes, busy.output.bytes);
     assert.equal(spare.result.stats.psnr, busy.result.stats.psnr);
+  });
+
+  void test('a decode started by the caller (as a one-shot compress starts it): the same bytes; its error, as compressImage gives it', async () => {
+    const large = await sharp(china).resize(2400, 1800).jpeg({ quality: 90 }).toBuffer();
+    const params = { ...DEFAULT_PARAMS, k: 64 };
+    const started = startDecode(large, limits);
+    const early = await compressImage(large, params, limits, { spareCore: true, decoding: started });
+    const plain = await compressImage(large, params, limits, { spareCore: true });
+    assert.deepEqual(early.output.bytes, plain.output.bytes);
+    assert.ok(early.timingsMs.decode > 0, 'the decode is timed from its start');
+
+    const truncated = large.subarray(0, 2000);
+    const expected = await compressImage(truncated, params, limits).then(
+      () => assert.fail('a truncated JPEG must fail'),
+      (error: unknown) => error,
+    );
+    await assert.rejects(
+      compressImage(truncated, params, limits, { decoding: startDecode(truncated, limits) }),
+      (error: unknown) => error instanceof BadImageError && error.message === (expected as Error).message,
+    );
   });
 
   void test('an image stored rotated (EXIF orientation 6), a 1-pixel image, WebP output: the same as without', async () => {

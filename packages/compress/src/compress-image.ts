@@ -1,4 +1,12 @@
-import { decodeImage, encodeImage, type EncodedImage, type EncodeMemory, type IndexedImage } from '@kpress/codec';
+import {
+  decodeImage,
+  encodeImage,
+  type DecodedImage,
+  type EncodedImage,
+  type EncodeMemory,
+  type IndexedImage,
+  type StartedDecode,
+} from '@kpress/codec';
 import {
   InvalidOptionError,
   measureSsim,
@@ -59,6 +67,12 @@ export interface CompressResources {
    * only work): the quantizer's whole colour table is touched meanwhile too (decode-time-memory.ts).
    */
   readonly spareCore?: boolean;
+  /**
+   * The input's decode, already started by the caller (codec's startDecode) with the same
+   * maxPixels: a one-shot compress starts it before loading this package, so that libvips decodes
+   * while the quantizer's modules load. The buffers are prepared once its size is known.
+   */
+  readonly decoding?: StartedDecode;
 }
 
 /** Decode → k-means quantize → encode, one image in memory. CPU-bound; run it off event loops that matter. */
@@ -68,7 +82,7 @@ export async function compressImage(
   limits: CompressLimits,
   resources: CompressResources = {},
 ): Promise<CompressedImage> {
-  let mark = performance.now();
+  let mark = resources.decoding?.startedAt ?? performance.now();
   const lap = (): number => {
     const now = performance.now();
     const elapsed = now - mark;
@@ -78,7 +92,7 @@ export async function compressImage(
   const memory = new DecodeTimeMemory(params.format, resources.spareCore === true);
   let decoded;
   try {
-    decoded = await decodeImage(input, { maxPixels: limits.maxPixels, onDecodeStart: memory.start });
+    decoded = await decodeWith(input, limits, memory, resources.decoding);
   } finally {
     memory.stop();
   }
@@ -154,6 +168,19 @@ export async function compressImage(
     target,
     outcome: params.skipIfLarger && output.bytes.length >= input.length ? 'kept-original' : 'compressed',
   };
+}
+
+/** Decodes `input`, or takes the decode already under way; `memory` is prepared once the size is known. */
+async function decodeWith(
+  input: Buffer,
+  limits: CompressLimits,
+  memory: DecodeTimeMemory,
+  decoding: StartedDecode | undefined,
+): Promise<DecodedImage> {
+  if (decoding === undefined) return decodeImage(input, { maxPixels: limits.maxPixels, onDecodeStart: memory.start });
+  const size = await decoding.size;
+  if (size !== null) memory.start(size);
+  return decoding.image;
 }
 
 /** The output, its SSIM, and the times of the steps after decoding. */

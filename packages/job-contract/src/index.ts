@@ -1,5 +1,5 @@
 /** The job contract shared by producer and worker: queue, payload schema, ids and keys. */
-export { BACKOFF_DELAY_MS, IMAGE_QUEUE, JOB_ATTEMPTS, KEEP_COMPLETED, KEEP_FAILED } from './queue.js';
+export { BACKOFF_DELAY_MS, DEFAULT_JOB_TIMEOUT_MS, IMAGE_QUEUE, JOB_ATTEMPTS, KEEP_COMPLETED, KEEP_FAILED } from './queue.js';
 export {
   failureIdentity,
   JOB_HASH_METADATA,

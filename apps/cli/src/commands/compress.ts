@@ -1,13 +1,11 @@
 import { hostname } from 'node:os';
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildMetadata } from '@kpress/compress';
-import { DEFAULT_JOB_TIMEOUT_MS } from '@kpress/worker/cpu-pool';
+import { DEFAULT_JOB_TIMEOUT_MS } from '@kpress/job-contract';
 import { compressOneImage } from '../compress-one-image.js';
 import { PARAM_FLAGS, PARAM_HELP, paramsFromFlags } from '../param-flags.js';
 import { integerFlag } from '../integer-flag.js';
 import { checkOutputDirectory, readInput, readStdin, writeOutput } from '../local-files.js';
-import { runCompressBatch } from '../local-batch/compress-batch.js';
 import { refuseOverwritingInputs } from '../overwrite-guard.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandContext } from './command.js';
@@ -61,6 +59,7 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
     }
     const concurrency =
       values.concurrency === undefined ? undefined : integerFlag('concurrency', values.concurrency, 1, { min: 1, max: 256 });
+    const { runCompressBatch } = await import('../local-batch/compress-batch.js');
     return runCompressBatch(positionals, output, { params, jobTimeoutMs, concurrency, json: values.json === true }, context);
   }
   if (values.concurrency !== undefined) throw new UsageError('--concurrency applies to a batch (-o FOLDER), not to one image');
@@ -88,6 +87,8 @@ export async function runCompress(argv: string[], context: CommandContext): Prom
   } else {
     await writeOutput(output, compressed.output.bytes);
   }
+  // Loaded with the quantizer by compressOneImage: no cost here.
+  const { buildMetadata } = await import('@kpress/compress');
   const metadata = buildMetadata(compressed, {
     runId: null,
     jobId: null,
