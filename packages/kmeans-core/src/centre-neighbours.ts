@@ -158,7 +158,10 @@ export class CentreNeighbours {
       }
       const c = order[base + j]!;
       const d = Math.sqrt(this.squared(points, offset, c * dimension));
-      if (d < bestDistance || (d === bestDistance && c < best)) {
+      // Compared every time, not only on an exact tie: a comparison first made at a rare tie had no
+      // type feedback and threw away the compiled search (once per one-shot, mid-mapping).
+      const earlier = c < best;
+      if (d < bestDistance || (d === bestDistance && earlier)) {
         second = bestDistance;
         bestDistance = d;
         best = c;

@@ -96,9 +96,13 @@ function countRun(table: HashedColours, data: Uint8Array | Uint8ClampedArray, ch
     }
     // Fibonacci hashing: the product's high bits mix every bit of the key (its low bits would
     // depend on the key's low bits alone, and runs of similar colours would collide).
-    let h = Math.imul(key, 0x9e3779b1) >>> shift;
+    // One before the slot: each look-up, not just a collision, steps to the next slot. A cold one-shot
+    // compiles this loop before the presized table's first collision; a step only collisions took
+    // then had no type feedback, and its first collision threw the compiled loop away.
+    let h = (Math.imul(key, 0x9e3779b1) >>> shift) - 1;
     let index: number;
     for (;;) {
+      h = (h + 1) & (capacity - 1);
       const slot = slots[h]!;
       if (slot === 0) {
         index = size++;
@@ -112,7 +116,6 @@ function countRun(table: HashedColours, data: Uint8Array | Uint8ClampedArray, ch
         index = slot - 1;
         break;
       }
-      h = (h + 1) & (capacity - 1);
     }
     counts[index]!++;
     pixelToUnique[p] = index;
