@@ -56,6 +56,13 @@ describe('infra/Dockerfile', () => {
     assert.ok(final.includes(`EXPOSE ${METRICS_PORT}`));
   });
 
+  it('sets GLIBC_TUNABLES as bin/kpress does (its entrypoint starts main.js itself): large buffers on huge pages', () => {
+    assert.ok(
+      final.includes('ENV GLIBC_TUNABLES=glibc.malloc.hugetlb=1'),
+      final.filter((line) => line.startsWith('ENV ')).join('; '),
+    );
+  });
+
   it('has a .dockerignore that keeps build output (dist/, compiled tests in dist-test/) and local state out of the context', () => {
     const entries = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
       .split('\n')
