@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +24,25 @@ describe('withHugePages (the tunable for the processes kpress starts)', () => {
       withHugePages('glibc.malloc.arena_max=2:glibc.malloc.hugetlb=2'),
       'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=2',
     );
+  });
+});
+
+describe('main.js: the processes kpress starts (compress processes, demo workers) inherit its environment', () => {
+  // A preload prints the environment main.js leaves behind, which fork and spawn pass on.
+  const printAtExit = `data:text/javascript,process.on('exit', () => process.stderr.write('tunables=' + process.env.GLIBC_TUNABLES))`;
+  const tunablesAfter = (tunables: string | undefined): string => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (tunables === undefined) delete env.GLIBC_TUNABLES;
+    else env.GLIBC_TUNABLES = tunables;
+    const run = spawnSync(process.execPath, ['--import', printAtExit, MAIN, '--version'], { env, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    return /tunables=(.*)$/.exec(run.stderr)?.[1] ?? '';
+  };
+
+  it("carries glibc.malloc.hugetlb=1, with the caller's tunables and their own hugetlb setting kept", () => {
+    assert.equal(tunablesAfter(undefined), 'glibc.malloc.hugetlb=1');
+    assert.equal(tunablesAfter('glibc.malloc.arena_max=2'), 'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');
+    assert.equal(tunablesAfter('glibc.malloc.hugetlb=0'), 'glibc.malloc.hugetlb=0');
   });
 });
 
