@@ -19,8 +19,6 @@ export class CompressFailedError extends Error {
   }
 }
 
-export { DEFAULT_JOB_TIMEOUT_MS };
-
 export interface CpuPool {
   /**
    * Settles when every process of the pool has warmed up (optimised code, a few hundred ms after

@@ -5,7 +5,7 @@
  */
 export { runWorker, type WorkerClients, WorkerSettingError, type WorkerSettings } from './main.js';
 export { listenForStopSignals, type StopSignals } from './stop-signals.js';
-export { createCpuPool, CompressFailedError, DEFAULT_JOB_TIMEOUT_MS, type CpuPool } from './cpu-pool.js';
+export { createCpuPool, CompressFailedError, type CpuPool } from './cpu-pool.js';
 export { COMPRESS_THREAD_NICE_INCREMENT } from './thread-priority.js';
 export { defaultMemoryBudget, jobMemoryUnderLimit, parseByteSize } from './memory-budget.js';
 export { createImageJobProcessor } from './process-image-job.js';

@@ -2,13 +2,13 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   COMPRESS_THREAD_NICE_INCREMENT,
-  DEFAULT_JOB_TIMEOUT_MS,
   defaultMemoryBudget,
   parseByteSize,
   runWorker as runWorkerApp,
   WorkerSettingError,
   type WorkerSettings,
 } from '@kpress/worker';
+import { DEFAULT_JOB_TIMEOUT_MS } from '@kpress/job-contract';
 import type { Logger } from 'pino';
 import { connectRedis, createObjectStore } from '../clients.js';
 import { integerFlag } from '../integer-flag.js';
