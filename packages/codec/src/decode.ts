@@ -12,6 +12,12 @@ export interface DecodedImage {
   readonly format: string;
 }
 
+/** Width and height in pixels, as stored (before EXIF rotation). */
+export interface ImageSize {
+  readonly width: number;
+  readonly height: number;
+}
+
 export interface DecodeOptions {
   /** Inputs with more pixels than this are refused from their header, before decoding. */
   readonly maxPixels: number;
@@ -20,7 +26,7 @@ export interface DecodeOptions {
    * stored, before EXIF rotation): a caller can prepare for the pixels while libvips decodes them.
    * What it throws is thrown as is (not reported as a bad image).
    */
-  readonly onDecodeStart?: ((size: { readonly width: number; readonly height: number }) => void) | undefined;
+  readonly onDecodeStart?: ((size: ImageSize) => void) | undefined;
 }
 
 /**
@@ -103,7 +109,7 @@ export interface StartedDecode {
   /** performance.now() when it started. */
   readonly startedAt: number;
   /** The stored size (before EXIF rotation) once the header is read and accepted; null if it was not. */
-  readonly size: Promise<{ readonly width: number; readonly height: number } | null>;
+  readonly size: Promise<ImageSize | null>;
   /** The pixels, or decodeImage's error. */
   readonly image: Promise<DecodedImage>;
 }
@@ -114,8 +120,8 @@ export interface StartedDecode {
  * until then a failure is not an unhandled rejection.
  */
 export function startDecode(input: Buffer, options: Omit<DecodeOptions, 'onDecodeStart'>): StartedDecode {
-  let accepted: (size: { readonly width: number; readonly height: number } | null) => void = () => {};
-  const size = new Promise<{ readonly width: number; readonly height: number } | null>((resolve) => (accepted = resolve));
+  let accepted: (size: ImageSize | null) => void = () => {};
+  const size = new Promise<ImageSize | null>((resolve) => (accepted = resolve));
   const startedAt = performance.now();
   const image = decodeImage(input, { ...options, onDecodeStart: accepted });
   // Settles `size` when the decode ends before a header was accepted (no-op after), and marks a failure handled.
@@ -126,7 +132,7 @@ export function startDecode(input: Buffer, options: Omit<DecodeOptions, 'onDecod
   return { startedAt, size, image };
 }
 
-export async function readImageSize(input: Buffer): Promise<{ readonly width: number; readonly height: number } | null> {
+export async function readImageSize(input: Buffer): Promise<ImageSize | null> {
   try {
     const { width, height } = await sharp(input, { limitInputPixels: false }).metadata();
     return width && height ? { width, height } : null;

@@ -1,4 +1,4 @@
-import { scanlineBytes, type EncodeMemory, type OutputFormat } from '@kpress/codec';
+import { scanlineBytes, type EncodeMemory, type ImageSize, type OutputFormat } from '@kpress/codec';
 import { createQuantizeWorkspace, type QuantizeWorkspace } from '@kpress/kmeans-core';
 import { warmPages, type PageWarmer } from './warm-pages.js';
 
@@ -21,7 +21,7 @@ export class DecodeTimeMemory {
   ) {}
 
   /** For decodeImage's onDecodeStart. */
-  readonly start = (size: { readonly width: number; readonly height: number }): void => {
+  readonly start = (size: ImageSize): void => {
     this.workspace = createQuantizeWorkspace(size.width, size.height);
     this.scanlines = this.format === 'png' ? new Uint8Array(scanlineBytes(size.width, size.height)) : undefined;
     const toWarm: ArrayBufferView[] = [this.workspace.indices];

@@ -1,4 +1,4 @@
-import type { OutputFormat } from '@kpress/codec';
+import type { ImageSize, OutputFormat } from '@kpress/codec';
 
 /**
  * Peak memory of compressImage beyond its process's base, per pixel of the input, by output
@@ -21,11 +21,7 @@ export const FIXED_BYTES = 96 * 2 ** 20;
  * process's base: the input bytes (held twice: received and decoded from) plus the stages'
  * per-pixel buffers. Only the header is needed, so a worker can admit a job before decoding it.
  */
-export function estimateCompressBytes(
-  size: { readonly width: number; readonly height: number },
-  inputBytes: number,
-  format: OutputFormat = 'png',
-): number {
+export function estimateCompressBytes(size: ImageSize, inputBytes: number, format: OutputFormat = 'png'): number {
   const pixels = size.width * size.height;
   return FIXED_BYTES + 2 * inputBytes + pixels * BYTES_PER_PIXEL[format];
 }
