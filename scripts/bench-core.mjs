@@ -103,6 +103,7 @@ const { warmPages } = await import(join(ROOT, 'packages/compress/dist/warm-pages
 const imageQ = await optionalImport('image-q');
 const { naiveKmeans } = await import('./bench/naive-kmeans.mjs');
 const { blurRgb, butteraugliDistance, butteraugliVersion } = await import('./bench/perceptual-scores.mjs');
+const { describeMachineSpeed, measureMachineSpeed } = await import('./bench/machine-speed.mjs');
 const butteraugli = butteraugliVersion();
 const pngquantVersion = probe('pngquant', ['--version']);
 const sklearnVersion = existsSync(PYTHON) ? probe(PYTHON, ['-c', 'import numpy, sklearn; print(sklearn.__version__)']) : null;
@@ -438,43 +439,7 @@ const IMAGE_FILES = {
 await sharp(IMAGE_FILES.bird_small).png({ palette: true, colours: 16, dither: 0 }).toBuffer();
 core.quantize({ data: new Uint8Array(64 * 64 * 3).map((_, i) => (i * 37) & 255), width: 64, height: 64, channels: 3 }, { k: 16 });
 
-/**
- * The machine's speed at this moment, on work that does not change with kpress's code: a fixed
- * JavaScript loop (a hash table of 2^22 pseudo-random colours, the kind of work the quantizer
- * does) and sharp decoding the mosaic (native, on every core). Run at the start and the end, it
- * tells a slower machine from slower code when runs of different days are compared: the same
- * code, changed only in refactoring, measured 1273 and 1461 ms end to end a day apart here.
- */
-async function calibrate() {
-  // In a fresh process, so that this one's heap and compiled code do not weigh on it.
-  const jsLoop = `
-    const slots = new Uint32Array(1 << 23);
-    const ms = [];
-    for (let run = 0; run < 7; run++) {
-      const started = performance.now();
-      slots.fill(0);
-      let state = 12345;
-      for (let i = 0; i < 1 << 22; i++) {
-        state = (Math.imul(state, 1103515245) + 12345) | 0;
-        const colour = (state >>> 8) & 0xffffff;
-        let slot = Math.imul(colour, 0x9e3779b1) >>> 9;
-        while (slots[slot] !== 0 && slots[slot] !== colour + 1) slot = (slot + 1) & ((1 << 23) - 1);
-        slots[slot] = colour + 1;
-      }
-      ms.push(performance.now() - started);
-    }
-    console.log(ms.sort((a, b) => a - b)[3]);`;
-  const jsMs = Number(run(process.execPath, ['-e', jsLoop]).stdout);
-  const decodes = [];
-  for (let round = 0; round < 3 && existsSync(MOSAIC); round++) {
-    const started = now();
-    await sharp(MOSAIC, { limitInputPixels: false }).raw().toBuffer();
-    decodes.push(now() - started);
-  }
-  return { jsMs: Math.round(jsMs * 10) / 10, sharpDecodeMs: decodes.length > 0 ? Math.round(median(decodes)) : null };
-}
-
-const calibrationAtStart = await calibrate();
+const calibrationAtStart = await measureMachineSpeed(MOSAIC);
 const benchStarted = now();
 const loadAtStart = loadavg();
 const results = []; // { image, k, method, ... }
@@ -617,11 +582,8 @@ const load = (l) => l.map((x) => x.toFixed(2)).join(' ');
 const busy = Math.max(...loadAtStart, ...loadAtEnd) > cpus().length;
 const contention = busy ? ` — above ${cpus().length} CPUs: other processes competed, timings are inflated and noisy` : '';
 console.log(`load average (1/5/15 min) at start ${load(loadAtStart)}, at end ${load(loadAtEnd)}${contention}`);
-const calibrationAtEnd = await calibrate();
-const decodeText = (c) => (c.sharpDecodeMs === null ? 'n/a (no mosaic)' : `${c.sharpDecodeMs} ms`);
-console.log(
-  `machine speed (fixed work, the same whatever kpress's code; compare between runs): JavaScript loop ${calibrationAtStart.jsMs} ms at start, ${calibrationAtEnd.jsMs} ms at end; sharp decoding the mosaic ${decodeText(calibrationAtStart)} at start, ${decodeText(calibrationAtEnd)} at end`,
-);
+const calibrationAtEnd = await measureMachineSpeed(MOSAIC);
+console.log(describeMachineSpeed(calibrationAtStart, calibrationAtEnd, 'the mosaic'));
 console.log('Images:');
 for (const [name, info] of Object.entries(images))
   console.log(

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { decodeImage, encodeIndexedPng } from '@kpress/codec';
 import { measureSsim, quantize } from '@kpress/kmeans-core';
+import { describeMachineSpeed, measureMachineSpeed } from './machine-speed.mjs';
 import { buildPipelineImages } from './pipeline-images.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -57,6 +58,7 @@ if (!existsSync(values.image)) {
   console.error(`${values.image} is missing: run npm run bench:core once (it builds the mosaic)`);
   process.exit(1);
 }
+const speedAtStart = await measureMachineSpeed(values.image);
 const input = await sharp(values.image).toBuffer();
 const decoded = await time(() => decodeImage(input, { maxPixels: 1e9 }));
 const image = /** @type {import('@kpress/codec').DecodedImage} */ (decoded.result);
@@ -96,3 +98,4 @@ for (const k of KS) {
     `${decodedPhotos.length} photos 768×512, K=${k}: quantize median ${median(times).toFixed(0)} ms, mean PSNR ${(psnr / decodedPhotos.length).toFixed(3)} dB`,
   );
 }
+console.log(describeMachineSpeed(speedAtStart, await measureMachineSpeed(values.image), values.image.split('/').pop() ?? ''));
