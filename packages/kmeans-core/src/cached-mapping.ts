@@ -1,8 +1,9 @@
 import { CentreNeighbours } from './centre-neighbours.js';
 import { type ColorSpace, srgbToOklab } from './colour-space.js';
 import { assertNever } from './errors.js';
+import { COLOUR_TABLE_ENTRIES, SPREAD } from './morton.js';
+import { createPixelMapper, pixelMapperOf, type PixelMapper } from './pixel-mapper.js';
 import { runEnd } from './pixel-runs.js';
-import { COLOUR_TABLE_ENTRIES } from './quantize-workspace.js';
 
 export interface CachedMapping {
   /** Palette entry of every pixel (its position, with a `rank`). */
@@ -20,7 +21,10 @@ export interface CachedMappingBuffers {
   readonly reused?: CentreNeighbours | undefined;
   /** Receives the labels: one entry per pixel. */
   readonly labels?: Uint8Array | undefined;
-  /** The colour table: COLOUR_TABLE_ENTRIES slots, all zero. */
+  /**
+   * The colour table: COLOUR_TABLE_ENTRIES slots, all zero. One in a WebAssembly kernel's memory
+   * (a workspace's, createQuantizeWorkspace) is mapped by that kernel; a plain one in TypeScript.
+   */
   readonly slots?: Uint16Array | undefined;
   /** Position of each entry in the palette written: labels hold positions. Default: the entry itself. */
   readonly rank?: Uint8Array | undefined;
@@ -47,7 +51,9 @@ export function mapPixelsCached(
 ): CachedMapping {
   const pixels = data.length / 3;
   const labels = buffers.labels ?? new Uint8Array(pixels);
-  const slots = buffers.slots ?? new Uint16Array(COLOUR_TABLE_ENTRIES); // entry + 1; 0 = not met yet
+  // The kernel's when it has one (WebAssembly), else TypeScript's loop below.
+  const mapper = buffers.slots ? pixelMapperOf(buffers.slots) : createPixelMapper();
+  const slots = buffers.slots ?? mapper?.slots ?? new Uint16Array(COLOUR_TABLE_ENTRIES); // entry + 1; 0 = not met yet
   const neighbours = buffers.reused ?? new CentreNeighbours(entries, 3);
   neighbours.update(paletteCentres);
   const pass: MappingPass = {
@@ -66,6 +72,7 @@ export function mapPixelsCached(
     label: 0,
     uniqueColours: 0,
   };
+  if (mapper) return mapWithKernel(mapper, pass, entries, buffers.onMapped);
   let squaredError = 0;
   const onMapped = buffers.onMapped;
   for (let p = 0; p < pixels;) {
@@ -76,6 +83,28 @@ export function mapPixelsCached(
   }
   const usage = Float64Array.from(pass.counts);
   return { labels, usage, squaredError, uniqueColours: pass.uniqueColours };
+}
+
+/** The same runs as mapPixelsCached's loop, each mapped by the kernel; new colours searched here. */
+function mapWithKernel(
+  mapper: PixelMapper,
+  pass: MappingPass,
+  entries: number,
+  onMapped: ((pixelsDone: number) => void) | undefined,
+): CachedMapping {
+  const { data, labels } = pass;
+  const pixels = data.length / 3;
+  mapper.start(pass.palette8, entries, pass.rank, (r, g, b, key, previous) => mapNewColour(pass, r, g, b, key, previous));
+  let squaredError = 0;
+  let label = 0;
+  for (let p = 0; p < pixels;) {
+    const end = runEnd(p, pixels);
+    squaredError += mapper.mapRun(data, p, end, labels, label);
+    label = mapper.lastLabel;
+    onMapped?.(end);
+    p = end;
+  }
+  return { labels, usage: mapper.counts(entries), squaredError, uniqueColours: pass.uniqueColours };
 }
 
 /** A mapping's buffers, and what carries from one run of pixels to the next. */
@@ -134,13 +163,6 @@ function mapNewColour(pass: MappingPass, r: number, g: number, b: number, key: n
   pass.uniqueColours++;
   return label;
 }
-
-/** Each 8-bit value with its bits spread three apart: bit i moves to bit 3i (Morton order). */
-const SPREAD = Uint32Array.from({ length: 256 }, (_, value) => {
-  let spread = 0;
-  for (let bit = 0; bit < 8; bit++) if (value & (1 << bit)) spread |= 1 << (3 * bit);
-  return spread;
-});
 
 function toPoint(space: ColorSpace, r: number, g: number, b: number, out: Float64Array): void {
   switch (space) {

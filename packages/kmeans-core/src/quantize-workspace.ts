@@ -1,4 +1,6 @@
 import { InvalidOptionError } from './errors.js';
+import { COLOUR_TABLE_ENTRIES } from './morton.js';
+import { createPixelMapper } from './pixel-mapper.js';
 
 /**
  * The large buffers quantize() fills, allocated ahead by its caller. Fresh memory costs a page
@@ -16,9 +18,6 @@ export interface QuantizeWorkspace {
   readonly colourTable: Uint16Array | null;
 }
 
-/** Slots of the colour cache: one per 24-bit colour. */
-export const COLOUR_TABLE_ENTRIES = 1 << 24;
-
 /**
  * RGB images of at least this many pixels are clustered from a sample of their rows and mapped
  * through the colour cache (see quantize).
@@ -34,8 +33,16 @@ export function createQuantizeWorkspace(width: number, height: number): Quantize
   const pixels = width * height;
   return {
     indices: new Uint8Array(pixels),
-    colourTable: pixels >= SAMPLING_PIXELS ? new Uint16Array(COLOUR_TABLE_ENTRIES) : null,
+    colourTable: pixels >= SAMPLING_PIXELS ? colourTable() : null,
   };
+}
+
+/**
+ * In the memory of a WebAssembly kernel that maps pixels through it (pixel-mapper.ts), where
+ * WebAssembly runs; else plain memory, mapped in TypeScript.
+ */
+function colourTable(): Uint16Array {
+  return createPixelMapper()?.slots ?? new Uint16Array(COLOUR_TABLE_ENTRIES);
 }
 
 /** Throws when a workspace was made for another image size. */
