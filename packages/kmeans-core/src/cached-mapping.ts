@@ -94,7 +94,14 @@ function mapWithKernel(
 ): CachedMapping {
   const { data, labels } = pass;
   const pixels = data.length / 3;
-  mapper.start(pass.palette8, entries, pass.rank, (r, g, b, key, previous) => mapNewColour(pass, r, g, b, key, previous));
+  // RGB colours are searched by the kernel, in the same sorted lists; other spaces convert here.
+  const searchedHere = pass.space === 'rgb';
+  mapper.start(
+    pass.palette8,
+    entries,
+    pass.rank,
+    searchedHere ? pass.neighbours.sortedLists() : (r, g, b, key, previous) => mapNewColour(pass, r, g, b, key, previous),
+  );
   let squaredError = 0;
   let label = 0;
   for (let p = 0; p < pixels;) {
@@ -104,7 +111,8 @@ function mapWithKernel(
     onMapped?.(end);
     p = end;
   }
-  return { labels, usage: mapper.counts(entries), squaredError, uniqueColours: pass.uniqueColours };
+  const uniqueColours = searchedHere ? mapper.uniqueColours : pass.uniqueColours;
+  return { labels, usage: mapper.counts(entries), squaredError, uniqueColours };
 }
 
 /** A mapping's buffers, and what carries from one run of pixels to the next. */

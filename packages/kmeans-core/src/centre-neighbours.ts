@@ -1,5 +1,18 @@
 import type { FloatArray } from './nearest.js';
 
+/** What search() reads: see CentreNeighbours.sortedLists(). */
+export interface SortedLists {
+  /** k × dimension. */
+  readonly centres: Float64Array;
+  /** Each centre's distance to its nearest other centre. */
+  readonly nearestGaps: Float64Array;
+  /** For centre g, from g·(k − 1): the other centres, nearest first, and their distances. */
+  readonly order: Uint16Array;
+  readonly gaps: Float64Array;
+  /** How far from sorted a list may be (its first sort is by distance buckets of this width). */
+  readonly bucket: number;
+}
+
 /**
  * Nearest-centre search that starts from a guess (Phillips' "sort-means"): for every centre g
  * the other centres are kept sorted by their distance to g, and a centre c can only be closer
@@ -125,6 +138,16 @@ export class CentreNeighbours {
       this.everSorted[g] = 1;
     }
     this.sorted[g] = 1;
+  }
+
+  /**
+   * Every list sorted, and the arrays search() reads, for a copy of it that runs elsewhere (the
+   * WebAssembly mapping kernel, pixel-mapper.ts): the same order, gaps and stop test give the
+   * same answers. Valid until the next update().
+   */
+  sortedLists(): SortedLists {
+    for (let g = 0; g < this.k; g++) if (this.sorted[g] === 0) this.sortRow(g);
+    return { centres: this.centres, nearestGaps: this.nearestGaps, order: this.order, gaps: this.gaps, bucket: this.bucket };
   }
 
   /** Distance from centre `centre` to its nearest other centre. */

@@ -1,21 +1,24 @@
+import type { SortedLists } from './centre-neighbours.js';
 import { COLOUR_TABLE_ENTRIES, SPREAD } from './morton.js';
 import { MAP_PIXELS_WASM } from './wasm/map-pixels-binary.js';
+import { type KernelExports, lazyKernel } from './wasm-kernel.js';
 
 /**
  * The per-pixel loop of the cached mapping (cached-mapping.ts) as a WebAssembly kernel
- * (wasm/map-pixels.wat), with its colour table in the kernel's memory. Twice as fast as the
- * TypeScript loop on a 12-MP photo once its colours are in the table (74 against 140 ms), and
- * 50–100 ms faster in all; same labels, counts and error.
+ * (wasm/map-pixels.wat), with its colour table in the kernel's memory, and for RGB the search of
+ * each new colour's entry too. Twice as fast as the TypeScript loop on a 12-MP photo once its
+ * colours are in the table (74 against 140 ms); same labels, counts and error.
  */
 export interface PixelMapper {
   /** The colour table (COLOUR_TABLE_ENTRIES slots, entry + 1, 0 = not met), in the kernel's memory. */
   readonly slots: Uint16Array;
   /**
-   * Starts a mapping: its palette and ranks, and `miss`, which finds the entry of a colour met for
-   * the first time and enters it in `slots`. Zeroes the counts; the table is the caller's to keep
-   * or clear (all zero for a new mapping, as cached-mapping.ts requires).
+   * Starts a mapping: its palette and ranks, and how a colour met for the first time finds its
+   * entry (and enters it in `slots`): searched by the kernel in `lists` (RGB centres), or else by
+   * `miss`. Zeroes the counts and the search's cell guesses; the table is the caller's to keep or
+   * clear (all zero for a new mapping, as cached-mapping.ts requires).
    */
-  start(palette8: Uint8Array, entries: number, rank: Uint8Array, miss: MissHandler): void;
+  start(palette8: Uint8Array, entries: number, rank: Uint8Array, newColour: SortedLists | MissHandler): void;
   /**
    * Maps pixels [start, end) of `data` (at most RUN_PIXELS) into `labels`; `label` is the previous
    * pixel's entry. Returns the run's summed squared error; `lastLabel` is then the run's last pixel's entry.
@@ -24,6 +27,8 @@ export interface PixelMapper {
   readonly lastLabel: number;
   /** Pixels mapped to each of the first `entries` entries since start(). */
   counts(entries: number): Float64Array;
+  /** Colours the kernel searched since start() (those handed to `miss` are the caller's to count). */
+  readonly uniqueColours: number;
 }
 
 /** Finds the entry of a colour met for the first time, and enters it in the table. */
@@ -38,31 +43,25 @@ const PALETTE_AT = 1280;
 const COUNTS_AT = 2048;
 const PIXELS_AT = 4096;
 const LABELS_AT = 32768;
+const CENTRES_AT = 65536;
+const NEAREST_GAPS_AT = 73728;
+const ORDER_AT = 81920;
+const GAPS_AT = 212992;
 const SLOTS_AT = 1 << 20;
+const CELL_GUESSES_AT = SLOTS_AT + 2 * COLOUR_TABLE_ENTRIES;
+/** 6-bit cells of the RGB cube (cached-mapping.ts's cellGuesses). */
+const CELLS = 1 << 18;
 
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-interface KernelExports {
-  memory: { buffer: ArrayBuffer };
+interface MappingKernel extends KernelExports {
   mapRun: (count: number, label: number) => number;
   lastLabel: { value: number };
+  searchHere: { value: number };
+  entries: { value: number };
+  bucket: { value: number };
+  uniqueColours: { value: number };
 }
 
-let compiled: object | null | undefined;
-
-/** The kernel's module, compiled once; null where WebAssembly is not available (node --jitless). */
-function kernelModule(): object | null {
-  if (compiled !== undefined) return compiled;
-  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  try {
-    compiled = api ? new api.Module(Uint8Array.from(atob(MAP_PIXELS_WASM), (c) => c.charCodeAt(0))) : null;
-  } catch {
-    compiled = null;
-  }
-  return compiled;
-}
+const instantiateKernel = lazyKernel<MappingKernel>(MAP_PIXELS_WASM);
 
 /** Mappers by their table's memory: a workspace's colour table brings its kernel along. */
 const mappers = new WeakMap<ArrayBufferLike, PixelMapper>();
@@ -77,25 +76,37 @@ export function pixelMapperOf(slots: Uint16Array): PixelMapper | null {
  * where WebAssembly is not available, and the caller maps in TypeScript.
  */
 export function createPixelMapper(): PixelMapper | null {
-  const module = kernelModule();
-  if (module === null) return null;
-  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly!;
   let miss: MissHandler = () => {
     throw new Error('PixelMapper.mapRun called before start()');
   };
-  const instance = new api.Instance(module, { mapping: { miss: (...args: Parameters<MissHandler>) => miss(...args) } });
-  const kernel = instance.exports as unknown as KernelExports;
+  const kernel = instantiateKernel({ mapping: { miss: (...args: Parameters<MissHandler>) => miss(...args) } });
+  if (kernel === null) return null;
   const memory = kernel.memory.buffer;
   const bytes = new Uint8Array(memory);
   new Uint32Array(memory, SPREAD_AT, 256).set(SPREAD);
   const counts = new Uint32Array(memory, COUNTS_AT, 256);
+  const cellGuesses = new Uint16Array(memory, CELL_GUESSES_AT, CELLS);
   const mapper: PixelMapper = {
     slots: new Uint16Array(memory, SLOTS_AT, COLOUR_TABLE_ENTRIES),
-    start(palette8: Uint8Array, entries: number, rank: Uint8Array, handler: MissHandler): void {
-      miss = handler;
+    start(palette8: Uint8Array, entries: number, rank: Uint8Array, newColour: SortedLists | MissHandler): void {
       bytes.set(palette8.subarray(0, entries * 3), PALETTE_AT);
       bytes.set(rank.subarray(0, entries), RANK_AT);
       counts.fill(0);
+      cellGuesses.fill(0);
+      kernel.uniqueColours.value = 0;
+      if (typeof newColour === 'function') {
+        miss = newColour;
+        kernel.searchHere.value = 0;
+        return;
+      }
+      const listLength = entries * (entries - 1);
+      new Float64Array(memory, CENTRES_AT, entries * 3).set(newColour.centres.subarray(0, entries * 3));
+      new Float64Array(memory, NEAREST_GAPS_AT, entries).set(newColour.nearestGaps.subarray(0, entries));
+      new Uint16Array(memory, ORDER_AT, listLength).set(newColour.order.subarray(0, listLength));
+      new Float64Array(memory, GAPS_AT, listLength).set(newColour.gaps.subarray(0, listLength));
+      kernel.entries.value = entries;
+      kernel.bucket.value = newColour.bucket;
+      kernel.searchHere.value = 1;
     },
     mapRun(data: Uint8Array | Uint8ClampedArray, start: number, end: number, labels: Uint8Array, label: number): number {
       if (end - start > RUN_PIXELS) throw new RangeError(`PixelMapper.mapRun: ${end - start} pixels, more than ${RUN_PIXELS}`);
@@ -109,6 +120,9 @@ export function createPixelMapper(): PixelMapper | null {
     },
     counts(entries: number): Float64Array {
       return Float64Array.from(counts.subarray(0, entries));
+    },
+    get uniqueColours(): number {
+      return kernel.uniqueColours.value;
     },
   };
   mappers.set(memory, mapper);

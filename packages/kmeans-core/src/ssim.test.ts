@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { measureSsim, quantize, SsimMeter } from './index.js';
+import { fileURLToPath } from 'node:url';
+import { createRandom, measureSsim, quantize, SsimMeter } from './index.js';
+import { SSIM_BAND_WASM } from './wasm/ssim-band-binary.js';
 
 const bird = new Uint8Array(readFileSync(new URL('../test-fixtures/bird_small.rgb', import.meta.url)));
 
@@ -73,5 +76,40 @@ void describe('SsimMeter', () => {
     const meter = new SsimMeter(new Uint8Array(4 * 20 * 3), 3, 4, 20, palette);
     meter.addRows(new Uint8Array(80), 12);
     assert.throws(() => meter.result(), /SSIM measured 8 of 20 rows/);
+  });
+});
+
+void describe('SSIM of RGB rows in WebAssembly (wasm/ssim-band.wat) against the TypeScript functions', () => {
+  // Odd sizes: a last block column of 3 pixels and a last band of 5 rows.
+  const [width, height] = [203, 45];
+  const random = createRandom(11);
+  const rgb = Uint8Array.from({ length: width * height * 3 }, (_, i) => (((i / 3) % width) + random.below(60)) & 255);
+  const rgba = new Uint8Array(width * height * 4);
+  for (let p = 0; p < width * height; p++) rgba.set([rgb[3 * p]!, rgb[3 * p + 1]!, rgb[3 * p + 2]!, 255], 4 * p);
+  const palette = Uint8Array.from({ length: 37 * 3 }, () => random.below(256));
+  const indices = Uint8Array.from({ length: width * height }, () => random.below(37));
+
+  test('the kernel compiles here (else RGB rows would quietly take the TypeScript path too)', () => {
+    // The global is not in TypeScript's ES libraries.
+    const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object } }).WebAssembly;
+    assert.doesNotThrow(() => new wasm.Module(Uint8Array.from(atob(SSIM_BAND_WASM), (c) => c.charCodeAt(0))));
+  });
+
+  test('an RGB image (the kernel) and the same pixels as opaque RGBA (TypeScript) give the same SSIM to the last bit', () => {
+    const kernel = measureSsim(rgb, 3, width, height, indices, palette);
+    const typescript = measureSsim(rgba, 4, width, height, indices, palette);
+    assert.ok(kernel > 0 && kernel < 1, `${kernel}`);
+    assert.equal(kernel, typescript);
+  });
+
+  test('where WebAssembly is missing (node --jitless), TypeScript measures: the same SSIM', () => {
+    const module = fileURLToPath(new URL('./index.js', import.meta.url));
+    const script = `
+      const core = await import(${JSON.stringify(module)});
+      const [rgb, indices, palette] = ${JSON.stringify([Array.from(rgb), Array.from(indices), Array.from(palette)])}.map((a) => Uint8Array.from(a));
+      console.log(typeof WebAssembly, core.measureSsim(rgb, 3, ${width}, ${height}, indices, palette));`;
+    const child = spawnSync(process.execPath, ['--jitless', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout.trim(), `undefined ${measureSsim(rgb, 3, width, height, indices, palette)}`);
   });
 });

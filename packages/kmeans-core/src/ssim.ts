@@ -1,3 +1,6 @@
+import { SSIM_BAND_WASM } from './wasm/ssim-band-binary.js';
+import { type KernelExports, lazyKernel } from './wasm-kernel.js';
+
 /**
  * Structural similarity (SSIM, Wang et al. 2004) of an indexed image against its source, on luma
  * (BT.601: 0.299 R + 0.587 G + 0.114 B), over non-overlapping 8×8 blocks (edge blocks are
@@ -54,11 +57,21 @@ export class SsimMeter {
   addRows(indices: Uint8Array, rows: number): void {
     const { source, channels, width, height, paletteLuma, sums } = this;
     const ready = Math.min(rows, height);
+    // RGB rows that fit its memory are measured by the WebAssembly kernel, the same sums in the same order.
+    const kernel = channels === 3 && width <= KERNEL_MAX_WIDTH ? ssimKernel() : null;
+    if (kernel) new Float64Array(kernel.memory.buffer, KERNEL_LUMA_AT, paletteLuma.length).set(paletteLuma);
     while (this.top < height && (this.top + BLOCK <= ready || ready === height)) {
-      sums.fill(0);
       const bottom = Math.min(height, this.top + BLOCK);
-      for (let y = this.top; y < bottom; y++) addRow(source, channels, width, y, indices, paletteLuma, sums);
-      this.total = addBandSsim(sums, this.columns, this.total);
+      if (kernel) {
+        const bytes = new Uint8Array(kernel.memory.buffer);
+        bytes.set(source.subarray(this.top * width * 3, bottom * width * 3), KERNEL_SOURCE_AT);
+        bytes.set(indices.subarray(this.top * width, bottom * width), KERNEL_INDICES_AT);
+        this.total = kernel.addBand(width, bottom - this.top, this.total);
+      } else {
+        sums.fill(0);
+        for (let y = this.top; y < bottom; y++) addRow(source, channels, width, y, indices, paletteLuma, sums);
+        this.total = addBandSsim(sums, this.columns, this.total);
+      }
       this.top = bottom;
     }
   }
@@ -69,6 +82,28 @@ export class SsimMeter {
     return this.total / (this.width * this.height);
   }
 }
+
+interface SsimKernel extends KernelExports {
+  addBand(width: number, rows: number, total: number): number;
+}
+
+/**
+ * wasm/ssim-band.wat: one band of addRow and addBandSsim for RGB rows, about three times as fast
+ * (SSIM of a 12-MP photo: see docs/quantizer.md, round nine). One instance, shared: a meter hands
+ * it its palette's luma before its bands, and JavaScript runs one band at a time.
+ */
+let sharedKernel: SsimKernel | null | undefined;
+const instantiateSsimKernel = lazyKernel<SsimKernel>(SSIM_BAND_WASM);
+function ssimKernel(): SsimKernel | null {
+  if (sharedKernel === undefined) sharedKernel = instantiateSsimKernel();
+  return sharedKernel;
+}
+/** The kernel's memory layout (ssim-band.wat): palette luma, a band's indices, its RGB pixels. */
+const KERNEL_LUMA_AT = 0;
+const KERNEL_INDICES_AT = 100352;
+const KERNEL_SOURCE_AT = 231424;
+/** The widest rows its memory holds (2,048 block columns). */
+const KERNEL_MAX_WIDTH = 16384;
 
 /*
  * The row and the band are functions of their own, not loops inlined in measureSsim: a one-shot

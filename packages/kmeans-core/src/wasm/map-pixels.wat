@@ -1,24 +1,97 @@
 ;; The per-pixel loop of cached-mapping.ts, in WebAssembly: each pixel's colour looked up in the
 ;; colour table (one 16-bit slot per 24-bit colour, Morton order), written as its palette position,
 ;; counted, and its squared error against the 8-bit palette summed. A colour met for the first time
-;; is handed to JavaScript (`miss`), which searches its nearest entry and fills its slot; every
-;; later pixel of that colour stays in here. Same labels, counts and error as the TypeScript loop,
-;; which stays the reference (cached-mapping.test.ts compares the two).
+;; is searched for its nearest entry, which fills its slot: in here for RGB (`searchNew`, the same
+;; steps as CentreNeighbours.search on the same sorted lists), or by JavaScript (`miss`) for other
+;; working spaces. Same labels, counts and error as the TypeScript loop, which stays the
+;; reference (pixel-mapper.test.ts compares the two).
 ;;
 ;; Memory (64-KB pages, never grown, so JavaScript's views of it stay valid):
-;;   0       SPREAD: 256 × u32, each byte's bits spread three apart (Morton order)
-;;   1024    rank: 256 × u8, each entry's position in the palette written
-;;   1280    palette: 256 × 3 × u8, the rounded palette (entry order)
-;;   2048    counts: 256 × u32, pixels mapped to each entry
-;;   4096    pixels: up to 8192 × 3 × u8, the run being mapped (copied in by JavaScript)
-;;   32768   labels: up to 8192 × u8, the run's palette positions (copied out by JavaScript)
-;;   1 MB    slots: 2^24 × u16, entry + 1 of each colour met; 0 = not met yet (33 MB in all)
+;;   0         SPREAD: 256 × u32, each byte's bits spread three apart (Morton order)
+;;   1024      rank: 256 × u8, each entry's position in the palette written
+;;   1280      palette: 256 × 3 × u8, the rounded palette (entry order)
+;;   2048      counts: 256 × u32, pixels mapped to each entry
+;;   4096      pixels: up to 8192 × 3 × u8, the run being mapped (copied in by JavaScript)
+;;   32768     labels: up to 8192 × u8, the run's palette positions (copied out by JavaScript)
+;;   65536     centres: 256 × 3 × f64, the palette in the working space (RGB)
+;;   73728     nearestGaps: 256 × f64, each entry's distance to its nearest other entry
+;;   81920     order: 256 × 255 × u16, each entry's others, nearest first (CentreNeighbours)
+;;   212992    gaps: 256 × 255 × f64, their distances
+;;   1 MB      slots: 2^24 × u16, entry + 1 of each colour met; 0 = not met yet
+;;   33 MB     cellGuesses: 2^18 × u16, entry + 1 last found in each 6-bit cell; 0 = none yet
 ;; Generated into map-pixels-binary.ts by scripts/build-wasm.mjs.
 (module
   (import "mapping" "miss" (func $miss (param i32 i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 528)
+  (memory (export "memory") 536)
   ;; The entry of the run's last pixel: the next run's first search starts from it.
   (global $lastLabel (export "lastLabel") (mut i32) (i32.const 0))
+  ;; 1: new colours are searched in here (RGB); 0: by `miss`.
+  (global $searchHere (export "searchHere") (mut i32) (i32.const 0))
+  ;; Entries, and the lists' bucket width (CentreNeighbours.search's slack), for searchNew.
+  (global $entries (export "entries") (mut i32) (i32.const 0))
+  (global $bucket (export "bucket") (mut f64) (f64.const 0))
+  ;; Colours searched in here since it was last set to 0.
+  (global $uniqueColours (export "uniqueColours") (mut i32) (i32.const 0))
+
+  ;; Squared distance from (r, g, b) to entry `c`'s centre, summed in CentreNeighbours' order.
+  (func $squared (param $r f64) (param $g f64) (param $b f64) (param $c i32) (result f64)
+    (local $at i32) (local $d f64) (local $sum f64)
+    (local.set $at (i32.add (i32.const 65536) (i32.mul (local.get $c) (i32.const 24))))
+    (local.set $d (f64.sub (local.get $r) (f64.load (local.get $at))))
+    (local.set $sum (f64.mul (local.get $d) (local.get $d)))
+    (local.set $d (f64.sub (local.get $g) (f64.load offset=8 (local.get $at))))
+    (local.set $sum (f64.add (local.get $sum) (f64.mul (local.get $d) (local.get $d))))
+    (local.set $d (f64.sub (local.get $b) (f64.load offset=16 (local.get $at))))
+    (f64.add (local.get $sum) (f64.mul (local.get $d) (local.get $d))))
+
+  ;; A colour met for the first time: its nearest entry, searched from the entry last found for its
+  ;; 6-bit cell or else `previous` (cached-mapping.ts's mapNewColour), entered in the table.
+  (func $searchNew (param $r i32) (param $g i32) (param $b i32) (param $key i32) (param $previous i32) (result i32)
+    (local $x f64) (local $y f64) (local $z f64) (local $cell i32) (local $guess i32)
+    (local $guessDistance f64) (local $best i32) (local $bestDistance f64) (local $base i32)
+    (local $j i32) (local $last i32) (local $c i32) (local $d f64)
+    (local.set $x (f64.convert_i32_u (local.get $r)))
+    (local.set $y (f64.convert_i32_u (local.get $g)))
+    (local.set $z (f64.convert_i32_u (local.get $b)))
+    (local.set $cell (i32.or (i32.or
+      (i32.shl (i32.shr_u (local.get $r) (i32.const 2)) (i32.const 12))
+      (i32.shl (i32.shr_u (local.get $g) (i32.const 2)) (i32.const 6)))
+      (i32.shr_u (local.get $b) (i32.const 2))))
+    (local.set $guess (i32.load16_u offset=34603008 (i32.shl (local.get $cell) (i32.const 1))))
+    (local.set $guess (select
+      (i32.sub (local.get $guess) (i32.const 1))
+      (local.get $previous)
+      (local.get $guess)))
+    (local.set $guessDistance (f64.sqrt (call $squared (local.get $x) (local.get $y) (local.get $z) (local.get $guess))))
+    (local.set $best (local.get $guess))
+    (block $found
+      ;; Closer than half the gap to the guess's nearest neighbour: no entry can be closer.
+      (br_if $found (f64.lt
+        (f64.mul (f64.const 2) (local.get $guessDistance))
+        (f64.load offset=73728 (i32.shl (local.get $guess) (i32.const 3)))))
+      (local.set $bestDistance (local.get $guessDistance))
+      (local.set $last (i32.sub (global.get $entries) (i32.const 1)))
+      (local.set $base (i32.mul (local.get $guess) (local.get $last)))
+      (block $stop
+        (loop $next
+          (br_if $stop (i32.ge_u (local.get $j) (local.get $last)))
+          (br_if $stop (f64.ge
+            (f64.load offset=212992 (i32.shl (i32.add (local.get $base) (local.get $j)) (i32.const 3)))
+            (f64.add (f64.add (local.get $guessDistance) (local.get $bestDistance)) (global.get $bucket))))
+          (local.set $c (i32.load16_u offset=81920 (i32.shl (i32.add (local.get $base) (local.get $j)) (i32.const 1))))
+          (local.set $d (f64.sqrt (call $squared (local.get $x) (local.get $y) (local.get $z) (local.get $c))))
+          (if (i32.or
+                (f64.lt (local.get $d) (local.get $bestDistance))
+                (i32.and (f64.eq (local.get $d) (local.get $bestDistance)) (i32.lt_u (local.get $c) (local.get $best))))
+            (then
+              (local.set $bestDistance (local.get $d))
+              (local.set $best (local.get $c))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $next))))
+    (i32.store16 offset=34603008 (i32.shl (local.get $cell) (i32.const 1)) (i32.add (local.get $best) (i32.const 1)))
+    (i32.store16 offset=1048576 (i32.shl (local.get $key) (i32.const 1)) (i32.add (local.get $best) (i32.const 1)))
+    (global.set $uniqueColours (i32.add (global.get $uniqueColours) (i32.const 1)))
+    (local.get $best))
 
   ;; Maps the run's `count` pixels; `label` is the previous pixel's entry. Returns the run's
   ;; summed squared error (an integer, exact as a double).
@@ -39,8 +112,9 @@
           (i32.load (i32.shl (local.get $b) (i32.const 2)))))
         (local.set $slot (i32.load16_u offset=1048576 (i32.shl (local.get $key) (i32.const 1))))
         (if (i32.eqz (local.get $slot))
-          (then (local.set $label
-            (call $miss (local.get $r) (local.get $g) (local.get $b) (local.get $key) (local.get $label))))
+          (then (local.set $label (if (result i32) (global.get $searchHere)
+            (then (call $searchNew (local.get $r) (local.get $g) (local.get $b) (local.get $key) (local.get $label)))
+            (else (call $miss (local.get $r) (local.get $g) (local.get $b) (local.get $key) (local.get $label))))))
           (else (local.set $label (i32.sub (local.get $slot) (i32.const 1)))))
         (i32.store8 offset=32768 (local.get $p) (i32.load8_u offset=1024 (local.get $label)))
         (local.set $entry (i32.shl (local.get $label) (i32.const 2)))
