@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { mapPixelsCached } from './cached-mapping.js';
+import { buildHistogram } from './colour-histogram.js';
 import { COLOUR_TABLE_ENTRIES } from './morton.js';
 import { createPixelMapper, pixelMapperOf } from './pixel-mapper.js';
 import { createQuantizeWorkspace, createRandom } from './index.js';
@@ -73,6 +74,34 @@ void describe('the WebAssembly mapping kernel (pixel-mapper.ts) against the Type
     assert.notEqual(pixelMapperOf(workspace.colourTable), null);
     assert.equal(pixelMapperOf(plainTable()), null);
     assert.equal(createQuantizeWorkspace(640, 480).colourTable, null);
+  });
+
+  test("counting a sample's colours: buildHistogram's colours, order, counts and pixel indices; the table left all zero", () => {
+    const mapper = createPixelMapper()!;
+    const counted = mapper.countColours(data);
+    assert.ok(counted);
+    const expected = buildHistogram(data, 3);
+    assert.equal(counted.size, expected.size);
+    assert.deepEqual(counted.red, expected.red);
+    assert.deepEqual(counted.green, expected.green);
+    assert.deepEqual(counted.blue, expected.blue);
+    assert.deepEqual(counted.weights, expected.weights);
+    assert.deepEqual(counted.pixelToUnique, expected.pixelToUnique);
+    assert.ok(mapper.slots.every((slot) => slot === 0));
+    // Counted again from a clean table: the same.
+    assert.deepEqual(mapper.countColours(data)?.pixelToUnique, expected.pixelToUnique);
+  });
+
+  test('more than 2^20 colours: not counted (buildHistogram counts them), and the table left all zero', () => {
+    const distinct = Uint8Array.from(
+      { length: 1_100_000 * 3 },
+      (_, i) => ((Math.floor(i / 3) * 2654435761) >>> (8 * (i % 3))) & 255,
+    );
+    assert.ok(buildHistogram(distinct, 3).size > 1 << 20);
+    const mapper = createPixelMapper()!;
+    assert.equal(mapper.countColours(distinct), null);
+    assert.ok(mapper.slots.every((slot) => slot === 0));
+    assert.ok(mapper.countColours(data), 'counts again after giving up');
   });
 
   test('a run longer than the kernel holds is refused', () => {

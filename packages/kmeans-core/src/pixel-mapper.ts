@@ -1,4 +1,5 @@
 import type { SortedLists } from './centre-neighbours.js';
+import type { ColourHistogram } from './colour-histogram.js';
 import { COLOUR_TABLE_ENTRIES, SPREAD } from './morton.js';
 import { MAP_PIXELS_WASM } from './wasm/map-pixels-binary.js';
 import { type KernelExports, lazyKernel } from './wasm-kernel.js';
@@ -29,6 +30,13 @@ export interface PixelMapper {
   counts(entries: number): Float64Array;
   /** Colours the kernel searched since start() (those handed to `miss` are the caller's to count). */
   readonly uniqueColours: number;
+  /**
+   * The unique colours of RGB pixels (a clustering sample, up to 2^20 colours), as buildHistogram
+   * gives them: first-sight order, counts, each pixel's colour; null when there are more colours
+   * (then buildHistogram counts them). Before start(): counting uses the table's memory, and
+   * leaves the table all zero.
+   */
+  countColours(data: Uint8Array | Uint8ClampedArray): ColourHistogram | null;
 }
 
 /** Finds the entry of a colour met for the first time, and enters it in the table. */
@@ -43,6 +51,10 @@ const PALETTE_AT = 1280;
 const COUNTS_AT = 2048;
 const PIXELS_AT = 4096;
 const LABELS_AT = 32768;
+/** Counting (countColours): each run's colour indices, the colours in first-sight order, their counts. */
+const RUN_INDICES_AT = 40960;
+const COUNTED_COLOURS_AT = 17 << 20;
+const COUNTS_OF_COLOURS_AT = 25 << 20;
 const CENTRES_AT = 65536;
 const NEAREST_GAPS_AT = 73728;
 const ORDER_AT = 81920;
@@ -53,6 +65,8 @@ const CELL_GUESSES_AT = SLOTS_AT + 2 * COLOUR_TABLE_ENTRIES;
 const CELLS = 1 << 18;
 
 interface MappingKernel extends KernelExports {
+  countRun: (count: number) => number;
+  clearCounting: () => void;
   mapRun: (count: number, label: number) => number;
   lastLabel: { value: number };
   searchHere: { value: number };
@@ -123,6 +137,34 @@ export function createPixelMapper(): PixelMapper | null {
     },
     get uniqueColours(): number {
       return kernel.uniqueColours.value;
+    },
+    countColours(data: Uint8Array | Uint8ClampedArray): ColourHistogram | null {
+      const pixels = data.length / 3;
+      const pixelToUnique = new Uint32Array(pixels);
+      const runIndices = new Uint32Array(memory, RUN_INDICES_AT, RUN_PIXELS);
+      let size = 0;
+      for (let p = 0; p < pixels; p += RUN_PIXELS) {
+        const end = Math.min(pixels, p + RUN_PIXELS);
+        bytes.set(data.subarray(p * 3, end * 3), PIXELS_AT);
+        size = kernel.countRun(end - p);
+        if (size < 0) break;
+        pixelToUnique.set(runIndices.subarray(0, end - p), p);
+      }
+      if (size < 0) {
+        kernel.clearCounting();
+        return null;
+      }
+      const colours = new Uint32Array(memory, COUNTED_COLOURS_AT, size);
+      const [red, green, blue] = [new Uint8Array(size), new Uint8Array(size), new Uint8Array(size)];
+      for (let u = 0; u < size; u++) {
+        const key = colours[u]!;
+        red[u] = key >>> 16;
+        green[u] = (key >>> 8) & 255;
+        blue[u] = key & 255;
+      }
+      const weights = Float64Array.from(new Uint32Array(memory, COUNTS_OF_COLOURS_AT, size));
+      kernel.clearCounting();
+      return { size, red, green, blue, alpha: null, weights, pixelToUnique };
     },
   };
   mappers.set(memory, mapper);

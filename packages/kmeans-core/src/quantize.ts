@@ -6,6 +6,7 @@ import { fromWorkingSpace, toWorkingSpace } from './colour-space.js';
 import { floydSteinberg } from './dither.js';
 import { importanceWeights } from './importance-map.js';
 import { compactPalette, mapToNearest } from './palette-mapping.js';
+import { createPixelMapper, pixelMapperOf } from './pixel-mapper.js';
 import { measureQuality, psnrFromMse, type Quality } from './quality.js';
 import { checkWorkspace, type QuantizeWorkspace } from './quantize-workspace.js';
 import { mapSampled, rankBySampleUsage, sampleRowStep, type MappingListener } from './sampled-mapping.js';
@@ -59,12 +60,13 @@ export function quantize(
 ): QuantizeResult {
   const resolved = resolveQuantizeInput(image, options);
   if (workspace) checkWorkspace(workspace, image.width * image.height);
-  // A large photo is clustered from a sample of its rows, then every pixel is mapped exactly.
+  // A large photo is clustered from a sample of its rows, then every pixel is mapped exactly
+  // through a colour table; the table's WebAssembly kernel counts the sample's colours first.
   let rowStep = sampleRowStep(image);
-  let histogram = buildHistogram(
-    rowStep > 1 ? sampleRows(image.data, image.channels, image.width, image.height, rowStep) : image.data,
-    image.channels,
-  );
+  if (rowStep > 1 && !workspace?.colourTable) workspace = withColourTable(workspace, image.width * image.height);
+  const mapper = rowStep > 1 && workspace?.colourTable ? pixelMapperOf(workspace.colourTable) : null;
+  const sample = rowStep > 1 ? sampleRows(image.data, image.channels, image.width, image.height, rowStep) : image.data;
+  let histogram = mapper?.countColours(sample) ?? buildHistogram(sample, image.channels);
   if (rowStep > 1 && histogram.size <= BINNING_THRESHOLD) {
     // Few colours (a graphic, not a photo): the sample may miss some, so count them all.
     rowStep = 1;
@@ -207,6 +209,13 @@ function finish(
 function gather<T extends Uint8Array | Float64Array>(source: ArrayLike<number>, index: ArrayLike<number>, out: T): T {
   for (let i = 0; i < out.length; i++) out[i] = source[index[i]!]!;
   return out;
+}
+
+/** `workspace` with a colour table in a mapping kernel's memory, or unchanged where there is no kernel. */
+function withColourTable(workspace: QuantizeWorkspace | undefined, pixels: number): QuantizeWorkspace | undefined {
+  const mapper = createPixelMapper();
+  if (mapper === null) return workspace;
+  return { indices: workspace?.indices ?? new Uint8Array(pixels), colourTable: mapper.slots };
 }
 
 function hasTranslucency(alpha: Uint8Array): boolean {

@@ -19,6 +19,12 @@
 ;;   212992    gaps: 256 × 255 × f64, their distances
 ;;   1 MB      slots: 2^24 × u16, entry + 1 of each colour met; 0 = not met yet
 ;;   33 MB     cellGuesses: 2^18 × u16, entry + 1 last found in each 6-bit cell; 0 = none yet
+;;
+;; Before the mapping, the same memory counts the colours of the clustering sample (`countRun`,
+;; colour-histogram.ts's hash table: first-sight order, counts, each pixel's colour index), in
+;; the slots' place: keys (1 MB), slots (9 MB), colours (17 MB), counts (25 MB), 2^21 of each,
+;; and each run's colour indices at 40960 (u32, over the centres, which are set later).
+;; `clearCounting` zeroes what it used, so the slots are all zero again for the mapping.
 ;; Generated into map-pixels-binary.ts by scripts/build-wasm.mjs.
 (module
   (import "mapping" "miss" (func $miss (param i32 i32 i32 i32 i32) (result i32)))
@@ -32,6 +38,65 @@
   (global $bucket (export "bucket") (mut f64) (f64.const 0))
   ;; Colours searched in here since it was last set to 0.
   (global $uniqueColours (export "uniqueColours") (mut i32) (i32.const 0))
+
+  ;; Counting: distinct colours so far, and the previous pixel's colour and index.
+  (global $colours (export "colours") (mut i32) (i32.const 0))
+  (global $lastKey (mut i32) (i32.const -1))
+  (global $lastIndex (mut i32) (i32.const 0))
+
+  ;; Counts the run's `count` pixels (at 4096) into the table, their colour indices to 40960.
+  ;; Returns the distinct colours so far, or -1 when the table is full (the caller counts in
+  ;; TypeScript instead).
+  (func (export "countRun") (param $count i32) (result i32)
+    (local $p i32) (local $at i32) (local $key i32) (local $h i32) (local $slot i32) (local $index i32)
+    (block $done
+      (loop $pixel
+        (br_if $done (i32.ge_u (local.get $p) (local.get $count)))
+        (local.set $at (i32.add (i32.const 4096) (i32.mul (local.get $p) (i32.const 3))))
+        (local.set $key (i32.or (i32.or
+          (i32.shl (i32.load8_u (local.get $at)) (i32.const 16))
+          (i32.shl (i32.load8_u offset=1 (local.get $at)) (i32.const 8)))
+          (i32.load8_u offset=2 (local.get $at))))
+        (if (i32.ne (local.get $key) (global.get $lastKey))
+          (then
+            ;; Fibonacci hashing into 2^21 slots, then the next free or matching slot.
+            (local.set $h (i32.shr_u (i32.mul (local.get $key) (i32.const 0x9e3779b1)) (i32.const 11)))
+            (block $found
+              (loop $probe
+                (local.set $slot (i32.load offset=9437184 (i32.shl (local.get $h) (i32.const 2))))
+                (if (i32.eqz (local.get $slot))
+                  (then
+                    (if (i32.ge_u (global.get $colours) (i32.const 1048576)) (then (return (i32.const -1))))
+                    (local.set $index (global.get $colours))
+                    (global.set $colours (i32.add (local.get $index) (i32.const 1)))
+                    (i32.store offset=9437184 (i32.shl (local.get $h) (i32.const 2)) (global.get $colours))
+                    (i32.store offset=1048576 (i32.shl (local.get $h) (i32.const 2)) (local.get $key))
+                    (i32.store offset=17825792 (i32.shl (local.get $index) (i32.const 2)) (local.get $key))
+                    (br $found)))
+                (if (i32.eq (i32.load offset=1048576 (i32.shl (local.get $h) (i32.const 2))) (local.get $key))
+                  (then
+                    (local.set $index (i32.sub (local.get $slot) (i32.const 1)))
+                    (br $found)))
+                (local.set $h (i32.and (i32.add (local.get $h) (i32.const 1)) (i32.const 2097151)))
+                (br $probe)))
+            (global.set $lastKey (local.get $key))
+            (global.set $lastIndex (local.get $index))))
+        (local.set $at (i32.shl (global.get $lastIndex) (i32.const 2)))
+        (i32.store offset=26214400 (local.get $at) (i32.add (i32.load offset=26214400 (local.get $at)) (i32.const 1)))
+        (i32.store offset=40960 (i32.shl (local.get $p) (i32.const 2)) (global.get $lastIndex))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pixel)))
+    (global.get $colours))
+
+  ;; Zeroes what counting used (the keys and slots, and the colours and counts written), so the
+  ;; slots are all zero for the mapping; and resets the counting.
+  (func (export "clearCounting")
+    (memory.fill (i32.const 1048576) (i32.const 0) (i32.const 16777216))
+    (memory.fill (i32.const 17825792) (i32.const 0) (i32.shl (global.get $colours) (i32.const 2)))
+    (memory.fill (i32.const 26214400) (i32.const 0) (i32.shl (global.get $colours) (i32.const 2)))
+    (global.set $colours (i32.const 0))
+    (global.set $lastKey (i32.const -1))
+    (global.set $lastIndex (i32.const 0)))
 
   ;; Squared distance from (r, g, b) to entry `c`'s centre, summed in CentreNeighbours' order.
   (func $squared (param $r f64) (param $g f64) (param $b f64) (param $c i32) (result f64)
