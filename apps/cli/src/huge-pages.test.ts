@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,21 +71,6 @@ describe('bin/kpress (the launcher)', () => {
       'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=0',
     ]) {
       assert.deepEqual(launch(LAUNCHER, ['--version'], tunables), [`tunables=${withHugePages(tunables)}`, MAIN, '--version']);
-    }
-  });
-  it('drops NODE_EXTRA_CA_CERTS for compress (no connection to make), and keeps it for every other command', () => {
-    const standIn = join(dir, 'certs');
-    mkdirSync(standIn);
-    writeFileSync(join(standIn, 'node'), '#!/bin/sh\nprintf "%s\\n" "certs=${NODE_EXTRA_CA_CERTS-unset}"\n');
-    chmodSync(join(standIn, 'node'), 0o755);
-    const certsSeen = (args: string[]): string =>
-      execFileSync(LAUNCHER, args, {
-        env: { ...process.env, PATH: `${standIn}:${process.env.PATH ?? ''}`, NODE_EXTRA_CA_CERTS: '/etc/company-ca.pem' },
-        encoding: 'utf8',
-      }).trim();
-    assert.equal(certsSeen(['compress', 'a.jpg', '-o', 'a.png']), 'certs=unset');
-    for (const args of [['worker'], ['enqueue', 's3://a/', '--to', 's3://b/'], ['--version'], ['compresss']]) {
-      assert.equal(certsSeen(args), 'certs=/etc/company-ca.pem', args.join(' '));
     }
   });
   it('finds dist/main.js when started through a link, as npm links it into node_modules/.bin', () => {
