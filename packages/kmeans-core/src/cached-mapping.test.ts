@@ -1,20 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { mapPixelsCached, sampleRows } from './cached-mapping.js';
-import { createQuantizeWorkspace, createRandom, measureQuality, quantize, type QuantizeImage } from './index.js';
-
-/** Smooth gradients plus noise: a photo-like RGB image with many distinct colours. */
-function photoLike(width: number, height: number, seed: number): QuantizeImage {
-  const random = createRandom(seed);
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0, o = 0; y < height; y++)
-    for (let x = 0; x < width; x++, o += 3) {
-      data[o] = ((x * 255) / width + random.below(20)) & 255;
-      data[o + 1] = ((y * 255) / height + random.below(20)) & 255;
-      data[o + 2] = (((x + y) * 128) / (width + height) + random.below(40)) & 255;
-    }
-  return { data, width, height, channels: 3 };
-}
+import { createQuantizeWorkspace, createRandom, measureQuality, quantize } from './index.js';
+import { photoLike } from './testing/photo-like.js';
 
 function bruteNearest(data: Uint8Array, o: number, palette: Uint8Array): number {
   let best = Infinity;

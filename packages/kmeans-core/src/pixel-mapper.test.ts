@@ -7,25 +7,13 @@ import { buildHistogram } from './colour-histogram.js';
 import { COLOUR_TABLE_ENTRIES } from './morton.js';
 import { createPixelMapper, pixelMapperOf } from './pixel-mapper.js';
 import { createQuantizeWorkspace, createRandom } from './index.js';
-
-/** Smooth gradients plus noise, 40,000 pixels: many colours, each met again nearby. */
-function photoLikeData(width: number, height: number, seed: number): Uint8Array {
-  const random = createRandom(seed);
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0, o = 0; y < height; y++)
-    for (let x = 0; x < width; x++, o += 3) {
-      data[o] = ((x * 255) / width + random.below(24)) & 255;
-      data[o + 1] = ((y * 255) / height + random.below(24)) & 255;
-      data[o + 2] = (((x + y) * 128) / (width + height) + random.below(48)) & 255;
-    }
-  return data;
-}
+import { photoLike } from './testing/photo-like.js';
 
 /** The TypeScript loop: a colour table of plain memory is never the kernel's. */
 const plainTable = (): Uint16Array => new Uint16Array(COLOUR_TABLE_ENTRIES);
 
 void describe('the WebAssembly mapping kernel (pixel-mapper.ts) against the TypeScript loop', () => {
-  const data = photoLikeData(250, 160, 5);
+  const { data } = photoLike(250, 160, 5);
   const random = createRandom(8);
   for (const [space, entries] of [
     ['rgb', 16],
