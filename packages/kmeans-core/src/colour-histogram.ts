@@ -158,7 +158,7 @@ function doubleCapacity(table: HashedColours): void {
 }
 
 /** The channels of each packed colour (RGB in the low 24 bits, or RGBA in 32). */
-function unpackKeys(
+export function unpackKeys(
   packed: Uint32Array,
   size: number,
   red: Uint8Array,

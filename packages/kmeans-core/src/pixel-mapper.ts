@@ -1,5 +1,5 @@
 import type { SortedLists } from './centre-neighbours.js';
-import type { ColourHistogram } from './colour-histogram.js';
+import { type ColourHistogram, unpackKeys } from './colour-histogram.js';
 import { COLOUR_TABLE_ENTRIES, SPREAD } from './morton.js';
 import { MAP_PIXELS_WASM } from './wasm/map-pixels-binary.js';
 import { type KernelExports, lazyKernel } from './wasm-kernel.js';
@@ -154,14 +154,8 @@ export function createPixelMapper(): PixelMapper | null {
         kernel.clearCounting();
         return null;
       }
-      const colours = new Uint32Array(memory, COUNTED_COLOURS_AT, size);
       const [red, green, blue] = [new Uint8Array(size), new Uint8Array(size), new Uint8Array(size)];
-      for (let u = 0; u < size; u++) {
-        const key = colours[u]!;
-        red[u] = key >>> 16;
-        green[u] = (key >>> 8) & 255;
-        blue[u] = key & 255;
-      }
+      unpackKeys(new Uint32Array(memory, COUNTED_COLOURS_AT, size), size, red, green, blue, null);
       const weights = Float64Array.from(new Uint32Array(memory, COUNTS_OF_COLOURS_AT, size));
       kernel.clearCounting();
       return { size, red, green, blue, alpha: null, weights, pixelToUnique };

@@ -6,9 +6,9 @@ import { fromWorkingSpace, toWorkingSpace } from './colour-space.js';
 import { floydSteinberg } from './dither.js';
 import { importanceWeights } from './importance-map.js';
 import { compactPalette, mapToNearest } from './palette-mapping.js';
-import { createPixelMapper, pixelMapperOf } from './pixel-mapper.js';
+import { pixelMapperOf } from './pixel-mapper.js';
 import { measureQuality, psnrFromMse, type Quality } from './quality.js';
-import { checkWorkspace, type QuantizeWorkspace } from './quantize-workspace.js';
+import { checkWorkspace, createQuantizeWorkspace, type QuantizeWorkspace } from './quantize-workspace.js';
 import { mapSampled, rankBySampleUsage, sampleRowStep, type MappingListener } from './sampled-mapping.js';
 import {
   type QuantizeImage,
@@ -63,7 +63,7 @@ export function quantize(
   // A large photo is clustered from a sample of its rows, then every pixel is mapped exactly
   // through a colour table; the table's WebAssembly kernel counts the sample's colours first.
   let rowStep = sampleRowStep(image);
-  if (rowStep > 1 && !workspace?.colourTable) workspace = withColourTable(workspace, image.width * image.height);
+  if (rowStep > 1 && !workspace) workspace = createQuantizeWorkspace(image.width, image.height);
   const mapper = rowStep > 1 && workspace?.colourTable ? pixelMapperOf(workspace.colourTable) : null;
   const sample = rowStep > 1 ? sampleRows(image.data, image.channels, image.width, image.height, rowStep) : image.data;
   let histogram = mapper?.countColours(sample) ?? buildHistogram(sample, image.channels);
@@ -209,13 +209,6 @@ function finish(
 function gather<T extends Uint8Array | Float64Array>(source: ArrayLike<number>, index: ArrayLike<number>, out: T): T {
   for (let i = 0; i < out.length; i++) out[i] = source[index[i]!]!;
   return out;
-}
-
-/** `workspace` with a colour table in a mapping kernel's memory, or unchanged where there is no kernel. */
-function withColourTable(workspace: QuantizeWorkspace | undefined, pixels: number): QuantizeWorkspace | undefined {
-  const mapper = createPixelMapper();
-  if (mapper === null) return workspace;
-  return { indices: workspace?.indices ?? new Uint8Array(pixels), colourTable: mapper.slots };
 }
 
 function hasTranslucency(alpha: Uint8Array): boolean {
